@@ -23,3 +23,38 @@ def layernorm(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float) -> np.nda
     mean = x64.mean(axis=-1, keepdims=True)
     var = ((x64 - mean) ** 2).mean(axis=-1, keepdims=True)
     return ((x64 - mean) / np.sqrt(var + eps) * w + b).astype(F32)
+
+
+def rope_inv_freq(head_dim: int, theta: float) -> np.ndarray:
+    # [HD/2] f32: theta^(-2i/HD), the unscaled frequencies the plan would pass
+    return (1.0 / theta ** (np.arange(0, head_dim, 2, dtype=np.float64) / head_dim)).astype(F32)
+
+
+def rope(x: np.ndarray, positions: np.ndarray, inv_freq: np.ndarray, pairing: int) -> np.ndarray:
+    # x [R, HD] rows at positions [R]; pairing 0 = "half" (i, i + HD/2), 1 = "adjacent" (2i, 2i + 1)
+    half = x.shape[-1] // 2
+    angle = positions.astype(F32)[:, None] * inv_freq[None, :]  # [R, HD/2], rounded in f32 like the kernel
+    cos, sin = np.cos(angle.astype(np.float64)), np.sin(angle.astype(np.float64))
+    a = np.arange(half) if pairing == 0 else 2 * np.arange(half)
+    b = a + half if pairing == 0 else a + 1
+    out = np.empty(x.shape, np.float64)
+    out[:, a] = x[:, a] * cos - x[:, b] * sin
+    out[:, b] = x[:, b] * cos + x[:, a] * sin
+    return out.astype(F32)
+
+
+def rope_qkv(qkv, inv_freq, pos, n_tokens, n_heads, n_kv_heads, head_dim, pairing,
+             q_norm_w=None, k_norm_w=None, eps=1e-6, norm_offset=0.0):
+    # qkv [T, (NH + 2 NKV) * HD] -> q [n, NH * HD], k [n, NKV, HD], v [n, NKV, HD] for the n valid rows
+    heads = qkv[:n_tokens].reshape(n_tokens, n_heads + 2 * n_kv_heads, head_dim)
+    q, k, v = np.split(heads, [n_heads, n_heads + n_kv_heads], axis=1)
+    if q_norm_w is not None:
+        q = rmsnorm(q.reshape(-1, head_dim), q_norm_w, eps, norm_offset).reshape(q.shape)
+        k = rmsnorm(k.reshape(-1, head_dim), k_norm_w, eps, norm_offset).reshape(k.shape)
+    positions = pos + np.arange(n_tokens)
+
+    def rotate(h):  # [n, heads, HD] -> same, each head at its token's position
+        rows = rope(h.reshape(-1, head_dim), np.repeat(positions, h.shape[1]), inv_freq, pairing)
+        return rows.reshape(h.shape)
+
+    return rotate(q).reshape(n_tokens, -1), rotate(k), v.copy()
