@@ -24,12 +24,13 @@ Two deliberate differences from transformers, both only reachable with odd files
   as llama.cpp does.
 """
 
-from tokenizers import AddedToken, Regex, Tokenizer, decoders, pre_tokenizers, processors
+from tokenizers import AddedToken, Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
 from tokenizers.models import BPE
 
 from desktop.errors import BadModelFile, UnsupportedModel
 
 CONTROL, USER_DEFINED = 3, 4
+_GEMMA_ARCHITECTURES = {"gemma", "gemma2", "gemma3"}
 
 _LLAMA3_SPLIT = (
     r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}"
@@ -197,9 +198,71 @@ def _byte_level_bpe(meta: _TokenizerMetadata) -> tuple[Tokenizer, list[str]]:
 
 
 def _sentencepiece_bpe(meta: _TokenizerMetadata) -> tuple[Tokenizer, list[str]]:
-    raise UnsupportedModel(
-        "SentencePiece GGUF tokenizers are not supported yet; try a model with a gpt2 tokenizer."
+    """SentencePiece BPE as transformers' LlamaTokenizer builds it, with Gemma's and Phi-3's variants."""
+    tokens = meta.tokens
+    if meta.architecture in _GEMMA_ARCHITECTURES:
+        # Gemma stores tokens of two or more spaces as real spaces but looks them up as "▁▁", and its
+        # scores do not follow its merge order: the file's token order does.
+        tokens = ["\u2581" * len(t) if " " in t and not t.strip() else t for t in tokens]
+        scores = {token: -index for index, token in enumerate(tokens)}
+    elif meta.scores is not None:
+        scores = dict(zip(tokens, meta.scores, strict=False))
+    elif meta.merges is None:
+        raise BadModelFile(
+            "This SentencePiece GGUF has neither scores nor merges; "
+            "re-download it or re-convert it with a recent llama.cpp."
+        )
+    vocab = {token: index for index, token in enumerate(tokens)}
+    if meta.merges is not None:
+        merges = [tuple(merge.split(" ")) for merge in meta.merges]
+    else:
+        merges = _merges_from_scores(vocab, scores)
+
+    if meta.architecture in _GEMMA_ARCHITECTURES:
+        tokenizer = Tokenizer(
+            BPE(
+                vocab=vocab, merges=merges, fuse_unk=True, unk_token="<unk>", byte_fallback=True, dropout=None
+            )
+        )
+        tokenizer.normalizer = normalizers.Replace(" ", "\u2581")
+        tokenizer.pre_tokenizer = pre_tokenizers.Split(" ", behavior="merged_with_previous")
+        tokenizer.decoder = decoders.Sequence(
+            [decoders.Replace("\u2581", " "), decoders.ByteFallback(), decoders.Fuse()]
+        )
+        return tokenizer, ["<unk>", "<bos>", "<eos>", "<pad>", "<mask>"]  # GemmaTokenizer's defaults
+
+    tokenizer = Tokenizer(BPE(vocab=vocab, merges=merges, fuse_unk=True, byte_fallback=True, dropout=None))
+    add_prefix = meta.add_space_prefix is not False
+    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(
+        replacement="\u2581", prepend_scheme="first" if add_prefix else "never", split=False
     )
+    decode_steps = [decoders.Replace("\u2581", " "), decoders.ByteFallback(), decoders.Fuse()]
+    if add_prefix:
+        decode_steps.append(decoders.Strip(content=" ", left=1))
+    tokenizer.decoder = decoders.Sequence(decode_steps)
+    if meta.architecture == "phi3" and add_prefix:
+        # Phi-3 prepends "▁" with a normalizer, so text starting with spaces keeps one more "▁".
+        tokenizer.normalizer = normalizers.Sequence(
+            [normalizers.Prepend("\u2581"), normalizers.Replace(" ", "\u2581")]
+        )
+        tokenizer.pre_tokenizer = None
+    return tokenizer, ["<unk>", "<s>", "</s>"]  # LlamaTokenizer's defaults
+
+
+def _merges_from_scores(vocab: dict[str, int], scores: dict[str, float]) -> list[tuple[str, str]]:
+    """The merges a SentencePiece vocabulary implies: every split of a piece into two pieces, best
+    score first (transformers' generate_merges, so ties break the same way)."""
+    merges = []
+    for piece, score in scores.items():
+        splits = [
+            (piece[:cut], piece[cut:], score)
+            for cut in range(1, len(piece))
+            if piece[:cut] in vocab and piece[cut:] in vocab
+        ]
+        splits.sort(key=lambda split: (vocab[split[0]], vocab[split[1]]))
+        merges.extend(splits)
+    merges.sort(key=lambda merge: (merge[2], len(merge[0]), len(merge[1])), reverse=True)
+    return [(left, right) for left, right, _ in merges]
 
 
 def _add_typed_tokens(tokenizer: Tokenizer, meta: _TokenizerMetadata) -> None:
