@@ -134,27 +134,37 @@ def _qwen_sliding(cfg: dict, out: dict) -> None:
         out["sliding_window"] = int(cfg["sliding_window"])
 
 
-def _gemma3(cfg: dict) -> dict:
+# Gemma3TextConfig's defaults: a Gemma3ForConditionalGeneration config.json's text_config holds
+# only the keys that differ from them (gemma-3-4b-it has no num_attention_heads, for one).
+_GEMMA3_DEFAULTS = {
+    "vocab_size": 262_208, "hidden_size": 2304, "intermediate_size": 9216, "num_hidden_layers": 26,
+    "num_attention_heads": 8, "num_key_value_heads": 4, "head_dim": 256, "rms_norm_eps": 1e-6,
+    "max_position_embeddings": 131_072, "query_pre_attn_scalar": 256, "sliding_window": 4096,
+    "rope_theta": 1_000_000.0, "rope_local_base_freq": 10_000.0, "sliding_window_pattern": 6,
+}
+
+
+def _gemma3(text_config: dict) -> dict:
+    cfg = {**_GEMMA3_DEFAULTS, **{k: v for k, v in text_config.items() if v is not None}}
     activation = cfg.get("hidden_activation") or cfg.get("hidden_act") or "gelu_pytorch_tanh"
     out = _common({**cfg, "hidden_act": activation}, "gemma3", tie_default=True)
     if cfg.get("attn_logit_softcapping") is not None:
         raise UnsupportedModel("This Gemma model caps attention logits, which Hearth cannot run yet.")
     theta, scaling, sliding_params = _rope(cfg, 1_000_000.0)
-    local_theta = float(cfg.get("rope_local_base_freq", 10_000.0))
+    local_theta = float(cfg["rope_local_base_freq"])
     if sliding_params:
         local_theta = float(sliding_params.get("rope_theta", local_theta))
         if _rope_scaling(sliding_params, out["max_position_embeddings"]) is not None:
             raise UnsupportedModel(
                 "This Gemma model scales RoPE on its local layers, which Hearth cannot run yet."
             )
-    head_dim = int(cfg.get("head_dim", 256))
+    head_dim = int(cfg["head_dim"])
     if cfg.get("layer_types"):
         types = ["sliding" if t == "sliding_attention" else "full" for t in cfg["layer_types"]]
     else:  # older config.json files: every `pattern`-th layer is global
-        pattern = int(cfg.get("sliding_window_pattern", 6))
+        pattern = int(cfg["sliding_window_pattern"])
         types = ["sliding" if (i + 1) % pattern else "full" for i in range(out["num_layers"])]
     out.update({
-        "num_kv_heads": int(cfg.get("num_key_value_heads", 4)),
         "head_dim": head_dim,
         "rope_theta": theta,
         "rope_local_theta": local_theta,
@@ -164,11 +174,10 @@ def _gemma3(cfg: dict) -> dict:
         # transformers casts sqrt(hidden) to the weights' dtype; Hearth computes in f32.
         "embedding_scale": math.sqrt(out["hidden_size"]),
         "sandwich_norms": True,
-        "sliding_window": int(cfg.get("sliding_window") or 4096),
+        "sliding_window": int(cfg["sliding_window"]),
         "layer_types": types,
-        "attn_scale": float(cfg.get("query_pre_attn_scalar", 256)) ** -0.5,
+        "attn_scale": float(cfg["query_pre_attn_scalar"]) ** -0.5,
         "final_logit_softcap": cfg.get("final_logit_softcapping"),
-        "max_position_embeddings": int(cfg.get("max_position_embeddings", 131_072)),
     })
     if out["final_logit_softcap"] is not None:
         out["final_logit_softcap"] = float(out["final_logit_softcap"])
@@ -179,7 +188,10 @@ def normalize_hf_config(cfg: dict) -> tuple[str, dict]:
     """A Hugging Face config.json dict → (architecture, config with exactly formats.md's keys)."""
     architecture = detect_architecture(cfg)
     if architecture == "gemma3":
-        return architecture, _gemma3(cfg.get("text_config") or cfg)
+        if cfg.get("text_config"):  # Gemma3ForConditionalGeneration: the tie flag sits at the top
+            tie = cfg.get("tie_word_embeddings", cfg["text_config"].get("tie_word_embeddings", True))
+            return architecture, _gemma3({**cfg["text_config"], "tie_word_embeddings": tie})
+        return architecture, _gemma3(cfg)
     out = _common(cfg, architecture, tie_default=False)
     if architecture == "llama":
         # Mistral v0.1 sets a window on every layer; v0.2+ and Llama set null or nothing.
