@@ -58,3 +58,20 @@ def rope_qkv(qkv, inv_freq, pos, n_tokens, n_heads, n_kv_heads, head_dim, pairin
         return rows.reshape(h.shape)
 
     return rotate(q).reshape(n_tokens, -1), rotate(k), v.copy()
+
+
+def attention(q, k_cache, v_cache, pos, n_heads, n_kv_heads, head_dim, scale, window=0):
+    # q [n, NH * HD] (rows at positions pos + t), k_cache, v_cache [context, NKV, HD] -> [n, NH * HD]
+    out = np.empty(q.shape, np.float64)
+    group = n_heads // n_kv_heads
+    for t in range(q.shape[0]):
+        p = pos + t
+        lo = max(0, p + 1 - window) if window > 0 else 0  # keys j with p - j < window
+        for h in range(n_heads):
+            qh = q[t, h * head_dim:(h + 1) * head_dim].astype(np.float64)
+            k = k_cache[lo:p + 1, h // group].astype(np.float64)  # [keys, HD]
+            v = v_cache[lo:p + 1, h // group].astype(np.float64)
+            scores = (k @ qh) * scale
+            weights = np.exp(scores - scores.max())
+            out[t, h * head_dim:(h + 1) * head_dim] = weights @ v / weights.sum()
+    return out.astype(F32)
