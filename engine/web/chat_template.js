@@ -1,4 +1,5 @@
 // Renders a model's chat template with @huggingface/jinja, matching engine/chat_template.py.
+// @huggingface/jinja provides raise_exception itself.
 import { Template } from "/vendor/@huggingface/jinja/dist/index.js";
 
 /**
@@ -14,8 +15,5 @@ export function renderChat(template, messages, options = {}) {
     add_generation_prompt: options.addGenerationPrompt ?? true,
     bos_token: options.bosToken ?? "",
     eos_token: options.eosToken ?? "",
-    raise_exception: (/** @type {string} */ message) => {
-      throw new Error(`The model's chat template refused these messages (${message}); check the roles and their order.`);
-    },
   });
 }

@@ -22,6 +22,6 @@ export class TextTokenizer {
 
   /** @param {number[]} ids  @returns {string} */
   decode(ids) {
-    return this.inner.decode(ids, { skip_special_tokens: false });
+    return this.inner.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
   }
 }
