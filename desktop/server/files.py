@@ -8,6 +8,7 @@ REPO = Path(__file__).resolve().parents[2]
 STATIC_ROOTS = {
     "ui": REPO / "webui",
     "engine": REPO / "engine" / "web",
+    "kernels": REPO / "engine" / "kernels",
     "vendor": REPO / "webui" / "node_modules",
 }
 VENDOR_PACKAGES = ("@huggingface/jinja", "@huggingface/tokenizers", "marked", "dompurify", "highlight.js")
