@@ -27,8 +27,8 @@ def open_gguf(path: Path) -> gguf.GGUFReader:
         )
     try:
         reader = gguf.GGUFReader(path)
-    except Exception as e:  # the reader fails in many ways on a cut-off header
-        raise BadModelFile(f"{path.name} is truncated or damaged ({e}); download it again.") from e
+    except Exception as e:  # the reader fails in many ways on a cut-off header; the cause stays chained
+        raise BadModelFile(f"{path.name} is truncated or damaged; download it again.") from e
     size = path.stat().st_size
     for t in reader.tensors:
         if t.data_offset + t.n_bytes > size:
