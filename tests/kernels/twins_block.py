@@ -75,3 +75,37 @@ def attention(q, k_cache, v_cache, pos, n_heads, n_kv_heads, head_dim, scale, wi
             weights = np.exp(scores - scores.max())
             out[t, h * head_dim:(h + 1) * head_dim] = weights @ v / weights.sum()
     return out.astype(F32)
+
+
+NEG_BIG = np.float32(-3.0e38)  # the kernels' stand-in for -inf: an empty split's max
+
+
+def attention_decode_partials(q, k_cache, v_cache, pos, n_heads, n_kv_heads, head_dim, scale, window, splits):
+    # q [1, NH * HD] at position pos -> partials [NH, SPLITS, HD + 2]:
+    # per split of the key range, (sum_j e^(s_j - m) v_j, m = max_j s_j, sum_j e^(s_j - m))
+    lo = max(0, pos + 1 - window) if window > 0 else 0
+    chunk = -(-(pos + 1 - lo) // splits)
+    out = np.zeros((n_heads, splits, head_dim + 2), np.float64)
+    for h in range(n_heads):
+        qh = q[0, h * head_dim:(h + 1) * head_dim].astype(np.float64)
+        for s in range(splits):
+            start, end = lo + s * chunk, min(pos + 1, lo + (s + 1) * chunk)
+            if start >= end:
+                out[h, s, head_dim] = NEG_BIG
+                continue
+            k = k_cache[start:end, h // (n_heads // n_kv_heads)].astype(np.float64)  # [keys, HD]
+            v = v_cache[start:end, h // (n_heads // n_kv_heads)].astype(np.float64)
+            scores = (k @ qh) * scale
+            m = scores.max()
+            weights = np.exp(scores - m)
+            out[h, s, :head_dim], out[h, s, head_dim], out[h, s, head_dim + 1] = weights @ v, m, weights.sum()
+    return out.astype(F32)
+
+
+def attention_combine(partials: np.ndarray) -> np.ndarray:
+    # partials [NH, SPLITS, HD + 2] -> o [1, NH * HD]
+    p = partials.astype(np.float64)
+    acc, m, total = p[:, :, :-2], p[:, :, -2], p[:, :, -1]
+    c = np.exp(m - m.max(axis=1, keepdims=True))  # [NH, SPLITS]
+    o = (c[:, :, None] * acc).sum(axis=1) / (c * total).sum(axis=1)[:, None]
+    return o.reshape(1, -1).astype(F32)
