@@ -109,3 +109,18 @@ def attention_combine(partials: np.ndarray) -> np.ndarray:
     c = np.exp(m - m.max(axis=1, keepdims=True))  # [NH, SPLITS]
     o = (c[:, :, None] * acc).sum(axis=1) / (c * total).sum(axis=1)[:, None]
     return o.reshape(1, -1).astype(F32)
+
+
+def gated_act(gu: np.ndarray, act: int) -> np.ndarray:
+    # gu [n, 2I] (gate, then up) -> [n, I]; act 0 = SiLU, 1 = GELU tanh approximation
+    g, up = np.split(gu.astype(np.float64), 2, axis=-1)
+    if act == 1:
+        activated = 0.5 * g * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (g + 0.044715 * g**3)))
+    else:
+        activated = g / (1.0 + np.exp(-g))
+    return (activated * up).astype(F32)
+
+
+def softcap(x: np.ndarray, cap: float) -> np.ndarray:
+    # x [...] -> same shape
+    return (cap * np.tanh(x.astype(np.float64) / cap)).astype(F32)
