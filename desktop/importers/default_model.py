@@ -36,9 +36,9 @@ def default_gguf_path() -> Path:
 def import_default(store: ModelStore, progress: bool = True) -> str:
     from desktop.importers.gguf_import import import_gguf
 
+    path = default_gguf_path()
     print(f"Importing the built-in model {DEFAULT_MODEL_ID} (first run only)...", file=sys.stderr)
     try:
-        path = default_gguf_path()
         import_gguf(store, path, model_id=DEFAULT_MODEL_ID, progress=progress, overrides=DEFAULT_MANIFEST)
     except ModelExists:
         pass  # another Hearth process imported it meanwhile; theirs is as good as ours
