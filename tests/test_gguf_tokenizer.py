@@ -108,6 +108,35 @@ def sentencepiece_gguf(path: Path, add_space_prefix: bool | None = None) -> Path
     return write_gguf(path, "llama", tokenizer_keys)
 
 
+def gemma_style_gguf(path: Path, architecture: str) -> Path:
+    """Gemma's layout: <pad> <eos> <bos> <unk> <mask> first, and runs of spaces stored as spaces."""
+    pieces, _ = train_pieces(pre_tokenizers.Metaspace(prepend_scheme="first"), vocab_size=400)
+    pieces += ["  ", "   "]
+    tokens = ["<pad>", "<eos>", "<bos>", "<unk>", "<mask>", *(f"<0x{b:02X}>" for b in range(256)), *pieces]
+    tokens += CHAT_MARKERS
+    types = (
+        [CONTROL] * 3
+        + [UNKNOWN, USER_DEFINED]
+        + [BYTE] * 256
+        + [NORMAL] * len(pieces)
+        + [USER_DEFINED, CONTROL]
+    )
+    scores = [0.0] * 261 + [-float(rank) for rank in range(len(pieces))] + [0.0, 0.0]
+
+    def tokenizer_keys(writer):
+        writer.add_tokenizer_model("llama")
+        writer.add_token_list(tokens)
+        writer.add_token_scores(scores)
+        writer.add_token_types(types)
+        writer.add_bos_token_id(2)
+        writer.add_eos_token_id(1)
+        writer.add_unk_token_id(3)
+        writer.add_pad_token_id(0)
+        return len(tokens)
+
+    return write_gguf(path, architecture, tokenizer_keys)
+
+
 def qwen2_gguf(path: Path) -> Path:
     """A byte-level vocabulary with Qwen2's split regex, its merges and <|endoftext|> as EOS."""
     pieces, trained = train_pieces(pre_tokenizers.ByteLevel(add_prefix_space=False), vocab_size=600)
@@ -209,6 +238,12 @@ def test_sentencepiece_without_space_prefix_adds_none(tmp_path):
     first = without.encode("the end", add_special_tokens=False).tokens[0]
     assert not first.startswith("\u2581")
     assert without.decode(without.encode(" the end").ids) == " the end"
+
+
+@pytest.mark.parametrize("architecture", ["gemma2", "phi3"])
+def test_sentencepiece_variants_match_transformers(tmp_path, architecture):
+    path = gemma_style_gguf(tmp_path / f"tiny-{architecture}.gguf", architecture)
+    assert mismatches(rebuilt_tokenizer(path), reference_tokenizer(path)) == []
 
 
 def test_qwen2_byte_level_ids_match_transformers(tmp_path):
