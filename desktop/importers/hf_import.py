@@ -21,7 +21,9 @@ from desktop.importers.quantize import (
 )
 from desktop.importers.safetensors_files import TensorRecord, safetensors_paths, tensor_records
 from desktop.store.model_store import ModelStore, slugify
-from desktop.store.tensor_codec import PlainTensor
+from desktop.store.tensor_codec import PlainTensor, QuantizedTensor
+
+BLOCK_ELEMENTS = 1 << 24  # 64 MiB of f32 per quantisation block
 
 
 def _read_json(path: Path) -> dict:
@@ -96,16 +98,26 @@ def special_tokens(config: dict, generation: dict, tokenizer_config: dict, token
     return {"bos": first("bos"), "eos": list(dict.fromkeys(eos)), "pad": first("pad")}
 
 
+def _quantize_in_row_blocks(record: TensorRecord, quantize) -> QuantizedTensor:
+    """Quantises row slices of BLOCK_ELEMENTS so no f32 copy of a whole large matrix exists at once."""
+    n, k = record.shape
+    rows = max(1, BLOCK_ELEMENTS // k)
+    blocks = [quantize(record.read_f32(first, first + rows)) for first in range(0, n, rows)]
+    tensor = blocks[0]
+    tensor.codes = np.concatenate([b.codes for b in blocks])
+    tensor.scales = np.concatenate([b.scales for b in blocks])
+    if tensor.mins is not None:
+        tensor.mins = np.concatenate([b.mins for b in blocks])
+    return tensor
+
+
 def _store_tensor(writer, name: str, record: TensorRecord) -> None:
-    values = record.read_f32()
     storage = choose_storage(name, record.shape)
-    if storage == "q4":
-        tensor = quantize_q4(values)
-    elif storage == "q8":
-        tensor = quantize_q8(values)
+    if storage in ("q4", "q8"):
+        tensor = _quantize_in_row_blocks(record, quantize_q4 if storage == "q4" else quantize_q8)
     else:
         dtype = np.float32 if storage == "f32" else np.float16
-        tensor = PlainTensor(storage, values.astype(dtype), record.dtype)
+        tensor = PlainTensor(storage, record.read_f32().astype(dtype), record.dtype)
     tensor.source_type = record.dtype
     writer.add(name, tensor, record.shape)
 

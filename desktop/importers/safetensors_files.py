@@ -28,14 +28,15 @@ class TensorRecord:
     offset: int  # absolute, in bytes
     nbytes: int
 
-    def read_f32(self) -> np.ndarray:
+    def read_f32(self, first_row: int = 0, end_row: int | None = None) -> np.ndarray:
+        """Rows [first_row, end_row) of the tensor (all of a 1-D one) as float32."""
         raw = np.memmap(self.path, dtype=_DTYPES[self.dtype], mode="r", offset=self.offset,
-                        shape=(self.nbytes // np.dtype(_DTYPES[self.dtype]).itemsize,))
+                        shape=tuple(self.shape))
+        if len(self.shape) > 1:
+            raw = raw[first_row:end_row]
         if self.dtype == "BF16":
-            values = (raw.astype(np.uint32) << 16).view(np.float32)
-        else:
-            values = raw.astype(np.float32)
-        return values.reshape(self.shape)
+            return (raw.astype(np.uint32) << 16).view(np.float32)
+        return raw.astype(np.float32)
 
 
 def safetensors_paths(folder: Path) -> list[Path]:
