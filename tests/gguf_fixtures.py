@@ -70,21 +70,28 @@ def write_tiny_gguf(
     arch: str = "llama",
     tokenizer: bool = True,
     seed: int = 0,
+    metadata: dict[str, int | float | str] | None = None,
+    vectors: dict[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Writes a one-layer model plus `tensors` {name: (type, rows or None for a vector, K)};
-    returns each tensor's raw array."""
+    `metadata` adds or replaces keys (ints as u32, floats as f32, strings), `vectors` adds f32
+    tensors as given; returns each tensor's raw array."""
     rng = np.random.default_rng(seed)
     writer = GGUFWriter(str(path), arch)
-    writer.add_name("Tiny Test Model")
-    writer.add_license("mit")
-    writer.add_block_count(1)
-    writer.add_context_length(256)
-    writer.add_embedding_length(HIDDEN)
-    writer.add_feed_forward_length(128)
-    writer.add_head_count(4)
-    writer.add_head_count_kv(2)
-    writer.add_rope_freq_base(10000.0)
-    writer.add_layer_norm_rms_eps(1e-5)
+    keys = {
+        "general.name": "Tiny Test Model", "general.license": "mit",
+        f"{arch}.block_count": 1, f"{arch}.context_length": 256, f"{arch}.embedding_length": HIDDEN,
+        f"{arch}.feed_forward_length": 128, f"{arch}.attention.head_count": 4,
+        f"{arch}.attention.head_count_kv": 2, f"{arch}.rope.freq_base": 10000.0,
+        f"{arch}.attention.layer_norm_rms_epsilon": 1e-5,
+    }
+    for key, value in {**keys, **(metadata or {})}.items():
+        if isinstance(value, str):
+            writer.add_string(key, value)
+        elif isinstance(value, float):
+            writer.add_float32(key, value)
+        else:
+            writer.add_uint32(key, value)
     vocab = _add_tokenizer(writer) if tokenizer else 258
     all_tensors = {"token_embd.weight": (Q.Q8_0, vocab, HIDDEN), "output_norm.weight": (Q.F32, None, HIDDEN)}
     all_tensors.update(tensors or {})
@@ -96,6 +103,9 @@ def write_tiny_gguf(
         raw_dtype = None if qtype in (Q.F32, Q.F16) else qtype
         writer.add_tensor(name, data, raw_dtype=raw_dtype)
         written[name] = data
+    for name, values in (vectors or {}).items():
+        writer.add_tensor(name, np.asarray(values, np.float32))
+        written[name] = values
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
     writer.write_tensors_to_file()
