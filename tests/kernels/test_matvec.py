@@ -135,3 +135,23 @@ def test_matvec_spreads_rows_over_two_dimensions():
     bindings = [*weights.weight_bindings(), DUMMY.view(np.float32), x, y_old, step_uniform()]
     (y,) = run_kernel("matvec_quant", bindings, (3, 2, 1), constants, read_back=(5,))
     assert_close(y, linear_twin(weights, x, y_old, 1), ATOL, RTOL, "matvec 2-D grid")
+
+
+@pytest.mark.parametrize("mapping", MAPPINGS)
+def test_matvec_components_split_at_different_rows(mapping):
+    """Rows 20..44 of a tensor whose data part starts at row 10, scales part at 0, mins part at 16:
+    the *_ROW_BASE constants say where the dispatch's first row sits inside each bound part."""
+    rng = np.random.default_rng(17)
+    n_total, k, first, n = 60, 64, 20, 25
+    weights = random_quantized(rng, "q4", n_total, k, 16, "f16", "f32", 0)
+    x = rng.standard_normal((1, k)).astype(np.float32)
+    y_old = rng.standard_normal((1, n_total)).astype(np.float32)
+    constants = {"N": n, "K": k, "OUT_STRIDE": n_total, "ROW_OFFSET": first, **weights.constants(), **mapping}
+    constants |= {"DATA_ROW_BASE": first - 10, "SCALES_ROW_BASE": first, "MINS_ROW_BASE": first - 16}
+    parts = [weights.words_from_row("data", 10), weights.words("scales"), weights.words_from_row("mins", 16)]
+    bindings = [*parts, DUMMY.view(np.float32), x, y_old, step_uniform()]
+    groups = -(-n // mapping["ROWS_PER_WORKGROUP"])
+    (y,) = run_kernel("matvec_quant", bindings, (groups, 1, 1), constants, read_back=(5,))
+    ref = linear_twin(weights, x, y_old, 1)
+    assert_close(y[:, first : first + n], ref[:, first : first + n], ATOL, RTOL, "matvec row bases")
+    assert np.array_equal(y[:, :first], y_old[:, :first])

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from desktop.store.tensor_codec import CODE_BITS, PlainTensor, QuantizedTensor, encode
+from desktop.store.tensor_codec import CODE_BITS, PlainTensor, QuantizedTensor, encode, row_bytes
 
 FLOAT_FORMAT_IDS = {"f32": 0, "f16": 1, "bf16": 2}
 MIN_KIND_IDS = {None: 0, "f16": 1, "f32": 2}
@@ -25,6 +25,11 @@ class StoredWeights:
         """A component as the u32 array a kernel binds; DUMMY when the tensor has none."""
         raw = self.components.get(component)
         return DUMMY if raw is None else np.frombuffer(raw, "<u4").copy()
+
+    def words_from_row(self, component: str, first_row: int) -> np.ndarray:
+        """A component from row first_row on: what a later part of a split component holds."""
+        start = first_row * row_bytes(self.entry, component)
+        return np.frombuffer(self.components[component][start:], "<u4").copy()
 
     def weight_bindings(self) -> list[np.ndarray]:
         """The leading bindings of a *_quant kernel (data, scales, mins) or *_float kernel (data)."""
