@@ -134,3 +134,31 @@ def test_ensure_model_refuses_an_unknown_id_without_importing(hearth_home):
     with pytest.raises(ModelNotFound, match="No model 'qwen'"):
         ensure_model(store, "qwen")
     assert store.ids() == []
+
+
+def test_import_a_hugging_face_folder(capsys, tmp_path):
+    from tests.tiny_hf_models import write_model
+
+    folder = tmp_path / "Tiny-Qwen"
+    write_model(folder, "qwen2")
+    status, out, err = run(capsys, "models", "import", str(folder), "--id", "tiny-qwen")
+    assert (status, out) == (0, "tiny-qwen\n"), err
+    rows = json.loads(run(capsys, "models", "list", "--json")[1])
+    assert [(row["id"], row["architecture"]) for row in rows] == [("tiny-qwen", "qwen2")]
+
+
+def test_pull_a_gguf_from_the_hub(capsys, tmp_path, monkeypatch):
+    from tests.fake_hub import FakeHub
+
+    path = tmp_path / "tiny.Q8_0.gguf"
+    write_tiny_gguf(path)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    with FakeHub() as hub:
+        monkeypatch.setenv("HF_ENDPOINT", hub.url)
+        hub.add_repo("someone/Tiny-GGUF", files={path.name: path.read_bytes()})
+        argv = ("models", "pull", "someone/Tiny-GGUF", "--file", path.name, "--id", "t")
+        status, out, err = run(capsys, *argv)
+    assert (status, out) == (0, "t\n"), err
+    rows = json.loads(run(capsys, "models", "list", "--json")[1])
+    assert [(row["id"], row["license"]) for row in rows] == [("t", "mit")]
