@@ -138,7 +138,8 @@ def gemma_style_gguf(path: Path, architecture: str) -> Path:
 
 
 def qwen2_gguf(path: Path) -> Path:
-    """A byte-level vocabulary with Qwen2's split regex, its merges and <|endoftext|> as EOS."""
+    """A byte-level vocabulary with Qwen2's split regex, its merges, and <|endoftext|> as an EOS
+    that every encoding ends with."""
     pieces, trained = train_pieces(pre_tokenizers.ByteLevel(add_prefix_space=False), vocab_size=600)
     merges = [" ".join(merge) for merge in json.loads(trained.to_str())["model"]["merges"]]
     tokens = [*pieces, "<|endoftext|>", *CHAT_MARKERS]
@@ -153,6 +154,7 @@ def qwen2_gguf(path: Path) -> Path:
         writer.add_eos_token_id(tokens.index("<|endoftext|>"))
         writer.add_bos_token_id(tokens.index("<|endoftext|>"))
         writer.add_add_bos_token(False)
+        writer.add_add_eos_token(True)
         writer.add_chat_template("{{ messages[0]['content'] }}")
         return len(tokens)
 
@@ -250,6 +252,7 @@ def test_qwen2_byte_level_ids_match_transformers(tmp_path):
     path = qwen2_gguf(tmp_path / "tiny-qwen2.gguf")
     ours, reference = rebuilt_tokenizer(path), reference_tokenizer(path)
     assert mismatches(ours, reference) == []
+    assert ours.encode("hi").tokens[-1] == "<|endoftext|>"
     assert ours.encode("12345", add_special_tokens=False).tokens == ["1", "2", "3", "4", "5"]  # \p{N} alone
 
 

@@ -24,13 +24,21 @@ Two deliberate differences from transformers, both only reachable with odd files
   as llama.cpp does.
 """
 
-from tokenizers import AddedToken, Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
+import json
+
+from tokenizers import AddedToken, Regex, Tokenizer, decoders, normalizers, pre_tokenizers
 from tokenizers.models import BPE
 
 from desktop.errors import BadModelFile, UnsupportedModel
 
 CONTROL, USER_DEFINED = 3, 4
 _GEMMA_ARCHITECTURES = {"gemma", "gemma2", "gemma3"}
+_SPECIAL_TOKEN_KEYS = {
+    "bos": "tokenizer.ggml.bos_token_id",
+    "eos": "tokenizer.ggml.eos_token_id",
+    "unk": "tokenizer.ggml.unknown_token_id",
+    "pad": "tokenizer.ggml.padding_token_id",
+}
 
 _LLAMA3_SPLIT = (
     r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}"
@@ -52,25 +60,11 @@ _GPT4O_SPLIT = (
 )
 # `tokenizer.ggml.pre` -> split regex; names absent here keep GPT-2's built-in ByteLevel regex.
 _PRE_TOKENIZER_SPLITS = {
-    **dict.fromkeys(
-        [
-            "llama3",
-            "llama-v3",
-            "llama-bpe",
-            "falcon3",
-            "falcon-h1",
-            "pixtral",
-            "midm-2.0",
-            "lfm2",
-            "jina-v5-nano",
-            "dbrx",
-            "smaug-bpe",
-        ],
-        _LLAMA3_SPLIT,
-    ),
-    **dict.fromkeys(["qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2", "megrez"], _QWEN2_SPLIT),
+    **dict.fromkeys("llama3 llama-v3 llama-bpe falcon3 falcon-h1 pixtral".split(), _LLAMA3_SPLIT),
+    **dict.fromkeys("midm-2.0 lfm2 jina-v5-nano dbrx smaug-bpe".split(), _LLAMA3_SPLIT),
+    **dict.fromkeys("qwen2 deepseek-r1-qwen kormo f2llmv2 megrez".split(), _QWEN2_SPLIT),
     "tekken": _TEKKEN_SPLIT,
-    **dict.fromkeys(["gpt-4o", "llama4", "kanana2", "talkie", "minimax-m2"], _GPT4O_SPLIT),
+    **dict.fromkeys("gpt-4o llama4 kanana2 talkie minimax-m2".split(), _GPT4O_SPLIT),
 }
 
 
@@ -93,8 +87,9 @@ def tokenizer_json_from_gguf(reader) -> str:
         )
     _add_typed_tokens(tokenizer, meta)
     _add_named_special_tokens(tokenizer, meta, named)
-    tokenizer.post_processor = _bos_eos_template(tokenizer, meta)
-    return tokenizer.to_str()
+    document = json.loads(tokenizer.to_str())
+    document["post_processor"] = _bos_eos_template(tokenizer, meta)
+    return json.dumps(document, ensure_ascii=False)
 
 
 class _TokenizerMetadata:
@@ -118,15 +113,7 @@ class _TokenizerMetadata:
         default_bos = self.model == "llama"
         self.add_bos = bool(_field(reader, "tokenizer.ggml.add_bos_token", default_bos))
         self.add_eos = bool(_field(reader, "tokenizer.ggml.add_eos_token", False))
-        self.special_ids = {
-            name: _field(reader, f"tokenizer.ggml.{key}")
-            for name, key in [
-                ("bos", "bos_token_id"),
-                ("eos", "eos_token_id"),
-                ("unk", "unknown_token_id"),
-                ("pad", "padding_token_id"),
-            ]
-        }
+        self.special_ids = {name: _field(reader, key) for name, key in _SPECIAL_TOKEN_KEYS.items()}
         for name, token_id in self.special_ids.items():
             if token_id is not None and not 0 <= token_id < len(self.tokens):
                 raise BadModelFile(
@@ -303,16 +290,28 @@ def _add_named_special_tokens(
         tokenizer.add_special_tokens([AddedToken(name, special=True, normalized=False) for name in missing])
 
 
-def _bos_eos_template(tokenizer: Tokenizer, meta: _TokenizerMetadata) -> processors.TemplateProcessing:
+def _bos_eos_template(tokenizer: Tokenizer, meta: _TokenizerMetadata) -> dict:
+    """transformers' TemplateProcessing for add_bos/add_eos, written as JSON because the Python
+    constructor cannot name a token that holds a colon."""
     bos, eos = meta.special_token("bos"), meta.special_token("eos")
-    add_bos, add_eos = meta.add_bos and bos is not None, meta.add_eos and eos is not None
-    single = ([f"{bos}:0"] if add_bos else []) + ["$A:0"] + ([f"{eos}:0"] if add_eos else [])
-    pair = single + ([f"{bos}:1"] if add_bos else []) + ["$B:1"] + ([f"{eos}:1"] if add_eos else [])
-    special = ([(bos, tokenizer.token_to_id(bos))] if add_bos else []) + (
-        [(eos, tokenizer.token_to_id(eos))] if add_eos else []
-    )
-    special = list(dict.fromkeys(special))  # bos and eos may be one token
-    return processors.TemplateProcessing(single=single, pair=pair, special_tokens=special)
+    before = [bos] if meta.add_bos and bos is not None else []
+    after = [eos] if meta.add_eos and eos is not None else []
+
+    def around(sequence: str, type_id: int) -> list[dict]:
+        special = [{"SpecialToken": {"id": token, "type_id": type_id}} for token in before]
+        closing = [{"SpecialToken": {"id": token, "type_id": type_id}} for token in after]
+        return [*special, {"Sequence": {"id": sequence, "type_id": type_id}}, *closing]
+
+    special_tokens = {
+        token: {"id": token, "ids": [tokenizer.token_to_id(token)], "tokens": [token]}
+        for token in before + after
+    }
+    return {
+        "type": "TemplateProcessing",
+        "single": around("A", 0),
+        "pair": around("A", 0) + around("B", 1),
+        "special_tokens": special_tokens,
+    }
 
 
 __all__ = ["chat_template_from_gguf", "tokenizer_json_from_gguf"]
