@@ -1,0 +1,83 @@
+"""ModelRunner: positions and chunking on top of a host. It knows how many tokens the KV cache
+holds and turns "prefill these tokens" / "decode one token" into host steps (docs/plan.md)."""
+
+from dataclasses import dataclass
+
+from desktop.errors import EngineError
+
+
+@dataclass
+class Sampling:
+    temperature: float = 0.0
+    top_p: float = 1.0
+    top_k: int = 0
+    min_p: float = 0.0
+    repetition_penalty: float = 1.0
+    frequency_penalty: float = 0.0
+    presence_penalty: float = 0.0
+    seed: int = 0
+
+    def fields(self) -> dict:
+        return dict(self.__dict__)
+
+
+class ModelRunner:
+    def __init__(self, host):
+        self.host = host
+        self.plan = host.plan
+        self.context = self.plan["context"]
+        self.chunk = self.plan["chunk"]
+        self.pos = 0  # tokens in the KV cache
+        self.sample_index = 0
+
+    def rewind(self, length: int) -> None:
+        """Keep only the first `length` cached tokens (the rest is overwritten by later steps)."""
+        self.pos = min(self.pos, length)
+
+    def _step(self, n_tokens: int, sampling: Sampling) -> None:
+        self.host.write_step(
+            pos=self.pos,
+            n_tokens=n_tokens,
+            kv_len=self.pos + n_tokens,
+            sample_index=self.sample_index,
+            history_len=self.pos + n_tokens,
+            vocab_size=self.plan["vocab_size"],
+            **sampling.fields(),
+        )
+
+    def prefill(self, tokens: list[int], sampling: Sampling, on_chunk=None) -> int:
+        """Feeds tokens (≥ 1) after the cached ones; returns the token sampled after the last."""
+        if not tokens:
+            raise ValueError("prefill needs at least one token")
+        if self.pos + len(tokens) > self.context:
+            raise EngineError(
+                f"The prompt needs {self.pos + len(tokens)} tokens but the context holds "
+                f"{self.context}; start a new chat or raise --context."
+            )
+        for start in range(0, len(tokens), self.chunk):
+            piece = tokens[start : start + self.chunk]
+            last = start + self.chunk >= len(tokens)
+            self.host.write_tokens(piece)
+            self.host.write_tokens(piece, buffer="history", first=self.pos)
+            self._step(len(piece), sampling)
+            self.host.run("prefill_last" if last else "prefill")
+            if on_chunk:
+                on_chunk(piece)
+            self.pos += len(piece)
+        return self._sampled()
+
+    def decode(self, token: int, sampling: Sampling) -> int:
+        """Feeds one token; returns the next. The sampler already left `token` in place when it
+        picked it, but writing it keeps the host stateless about where tokens came from."""
+        if self.pos + 1 > self.context:
+            raise EngineError("The context is full; start a new chat or raise --context.")
+        self.host.write_tokens([token])
+        self.host.write_tokens([token], buffer="history", first=self.pos)
+        self._step(1, sampling)
+        self.host.run("decode")
+        self.pos += 1
+        return self._sampled()
+
+    def _sampled(self) -> int:
+        self.sample_index += 1
+        return self.host.read_sampled()
