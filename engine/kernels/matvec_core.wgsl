@@ -6,8 +6,11 @@
 // Thread mapping (override constants, chosen per adapter by the plan compiler):
 // - THREADS_PER_ROW = 1: one invocation per output row, ROWS_PER_WORKGROUP (8) rows per group.
 //   Fastest on CPU adapters (lavapipe), where each invocation streams its row with wide loads.
-// - THREADS_PER_ROW = 32 or 64 (a power of two): the lanes of a row read adjacent words and
+// - THREADS_PER_ROW = 8 to 64 (a power of two): the lanes of a row read adjacent words and
 //   their partial sums meet in shared memory, so a GPU's warps read memory coalesced.
+//   Measured on an H100 (14336 x 4096, 2026-11-22): q4 best at 8 lanes x 8 rows (740 GB/s;
+//   32 lanes: 470), q8 at 32-64 lanes x 1-4 rows (1.2 TB/s), f16 at 64 x 1 (410 GB/s);
+//   one invocation per row reads only 150 GB/s there.
 // Rows are spread over workgroups x + y * num_workgroups.x, so more than 65535 groups fit.
 //!include step
 

@@ -11,7 +11,12 @@ from tests.kernels.weights_maker import DUMMY, StoredWeights, random_plain, rand
 ATOL, RTOL = 1e-4, 1e-4
 CPU_MAPPING = {"THREADS_PER_ROW": 1, "ROWS_PER_WORKGROUP": 8}
 GPU_MAPPING = {"THREADS_PER_ROW": 32, "ROWS_PER_WORKGROUP": 2}
-MAPPINGS = [pytest.param(CPU_MAPPING, id="row-per-thread"), pytest.param(GPU_MAPPING, id="32-lanes-per-row")]
+NARROW_GPU_MAPPING = {"THREADS_PER_ROW": 8, "ROWS_PER_WORKGROUP": 8}
+MAPPINGS = [
+    pytest.param(CPU_MAPPING, id="row-per-thread"),
+    pytest.param(GPU_MAPPING, id="32-lanes-per-row"),
+    pytest.param(NARROW_GPU_MAPPING, id="8-lanes-per-row"),
+]
 
 
 def run_matvec(
