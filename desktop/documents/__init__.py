@@ -1,0 +1,1 @@
+"""Documents: dropped file → extractor → chunks → library index → retrieval → grounded prompt."""
