@@ -1,0 +1,75 @@
+"""Text around the engine: chat templates (jinja2, as Hugging Face renders them), and streamed
+detokenisation that never splits a UTF-8 character and holds back possible stop strings."""
+
+from datetime import datetime
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from desktop.errors import UnsupportedModel
+
+
+def _raise(message: str):
+    raise jinja2.TemplateError(message)
+
+
+def render_chat(template: str, messages: list[dict], add_generation_prompt: bool = True, **specials) -> str:
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+    env.globals["raise_exception"] = _raise
+    env.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
+    try:
+        return env.from_string(template).render(
+            messages=messages, add_generation_prompt=add_generation_prompt, **specials
+        )
+    except jinja2.TemplateError as e:
+        raise UnsupportedModel(
+            f"The model's chat template failed ({e}); use `hearth complete` for raw text instead."
+        ) from e
+
+
+class StreamDecoder:
+    """Feed token ids, get text pieces: whole characters only, stop strings cut off."""
+
+    def __init__(self, tokenizer, stop: list[str] | None = None):
+        self.tokenizer = tokenizer
+        self.stop = [s for s in (stop or []) if s]
+        self.ids: list[int] = []
+        self.emitted = 0  # characters of the decoded text already given out
+        self.text = ""
+        self.stopped = False
+
+    def _held_back(self, text: str) -> int:
+        """Characters at the end of `text` that could start a stop string."""
+        longest = 0
+        for stop in self.stop:
+            for n in range(min(len(stop) - 1, len(text)), 0, -1):
+                if text.endswith(stop[:n]):
+                    longest = max(longest, n)
+                    break
+        return longest
+
+    def add(self, token: int) -> str:
+        self.ids.append(token)
+        text = self.tokenizer.decode(self.ids, skip_special_tokens=True)
+        if text.endswith("\ufffd"):  # an incomplete UTF-8 sequence: wait for the next token
+            return ""
+        for stop in self.stop:
+            at = text.find(stop, max(0, self.emitted - len(stop)))
+            if at != -1:
+                self.stopped = True
+                text = text[:at]
+        self.text = text
+        end = len(text) if self.stopped else len(text) - self._held_back(text)
+        piece = text[self.emitted : end] if end > self.emitted else ""
+        self.emitted = max(self.emitted, end)
+        return piece
+
+    def flush(self) -> str:
+        """What is left when generation ends without a stop string."""
+        if self.stopped:
+            return ""
+        text = self.tokenizer.decode(self.ids, skip_special_tokens=True).rstrip("\ufffd")
+        self.text = text
+        piece = text[self.emitted :]
+        self.emitted = len(text)
+        return piece
