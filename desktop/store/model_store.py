@@ -50,7 +50,11 @@ class ModelBuilder:
     def __init__(self, folder: Path, model_id: str):
         self.folder = folder
         self.writer = WeightWriter(folder)
-        self.manifest: dict = {"format": "hearth-model", "format_version": MODEL_FORMAT_VERSION, "id": model_id}
+        self.manifest: dict = {
+            "format": "hearth-model",
+            "format_version": MODEL_FORMAT_VERSION,
+            "id": model_id,
+        }
 
     def add_file(self, name: str, content: str | bytes) -> None:
         path = self.folder / name
@@ -124,7 +128,9 @@ class ModelStore:
                 builder.finish()
                 self._check_files(folder, builder.manifest, hashes=True)
                 if self.exists(model_id):
-                    raise ModelExists(f"A model with id '{model_id}' appeared during the import; choose another --id.")
+                    raise ModelExists(
+                        f"A model with id '{model_id}' appeared during the import; choose another --id."
+                    )
                 folder.rename(self.models_dir / model_id)
             except OSError as e:
                 shutil.rmtree(folder, ignore_errors=True)

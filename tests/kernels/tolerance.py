@@ -3,7 +3,9 @@
 import numpy as np
 
 
-def assert_close(gpu: np.ndarray, ref: np.ndarray, atol: float = 1e-5, rtol: float = 1e-4, what: str = "") -> None:
+def assert_close(
+    gpu: np.ndarray, ref: np.ndarray, atol: float = 1e-5, rtol: float = 1e-4, what: str = ""
+) -> None:
     gpu = np.asarray(gpu, np.float64)
     ref = np.asarray(ref, np.float64)
     assert gpu.shape == ref.shape, f"{what}: shape {gpu.shape} != {ref.shape}"
