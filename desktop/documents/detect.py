@@ -27,9 +27,7 @@ KNOWN_BINARY = (
     (b"7z\xbc\xaf", "a 7-Zip archive; unpack it and add the files inside"),
     (b"Rar!", "a RAR archive; unpack it and add the files inside"),
 )
-HTML_START = re.compile(
-    rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.I | re.S
-)
+HTML_START = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.I | re.S)
 HTML_ANYWHERE = re.compile(rb"<(html|body)\b[^>]*>", re.I)
 MARKDOWN_HINT = re.compile(r"^(#{1,6} \S|```|\s*[-*] \S.*\n\s*[-*] \S|\S.*\n(=+|-+)\s*$)", re.M)
 
@@ -76,9 +74,7 @@ def detect_kind(path: Path) -> str:
         if head.startswith(magic):
             raise DocumentError(f"{path.name} is {what}.")
     if _looks_binary(head):
-        raise DocumentError(
-            f"{path.name} is not a document Hearth reads (PDF, Word, EPUB, HTML, Markdown or text)."
-        )
+        raise DocumentError(f"{path.name} is not a document Hearth reads (PDF, Word, EPUB, HTML, Markdown or text).")
     suffix = path.suffix.lower()
     if HTML_START.match(head) or (suffix not in MARKDOWN_SUFFIXES and HTML_ANYWHERE.search(head[:4096])):
         return "html"

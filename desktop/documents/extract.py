@@ -50,7 +50,6 @@ def extract(path: Path) -> Extracted:
     if claimed and claimed != kind and {claimed, kind} != {"text", "markdown"}:
         extracted.notes.insert(
             0,
-            f"{path.name} is really {KIND_NAMES[kind]}, not {KIND_NAMES[claimed]}; "
-            f"it was read as {KIND_NAMES[kind]}.",
+            f"{path.name} is really {KIND_NAMES[kind]}, not {KIND_NAMES[claimed]}; it was read as {KIND_NAMES[kind]}.",
         )
     return extracted

@@ -22,8 +22,7 @@ def _open(path: Path):
         return reader, len(reader.pages)
     except (FileNotDecryptedError, DependencyError) as e:
         raise DocumentError(
-            f"{path.name} is an encrypted PDF ({e}); open it in a PDF viewer, save an unprotected copy "
-            "and add that."
+            f"{path.name} is an encrypted PDF ({e}); open it in a PDF viewer, save an unprotected copy and add that."
         ) from None
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as e:
         message = f"{path.name} is a damaged or truncated PDF ({e}); save or download it again."
