@@ -24,7 +24,7 @@
 // Draw details (the numpy twin repeats them): the vocabulary is cut into 256 contiguous chunks of
 //   ceil(vocab/256) ids; invocation j sums its chunk's weights in id order (f32, sequentially); thread 0
 //   sums the 256 chunk sums in order to W, sets target = u * W and picks the first chunk whose running
-//   end exceeds target (none: the last non-empty chunk); the workgroup walks that chunk's ids with a
+//   end exceeds target (none: the last non-empty chunk); that chunk's invocation walks its ids with a
 //   running sum from 0 and picks the first id whose running sum exceeds target - chunk start (none: the
 //   chunk's last id with weight > 0).
 // RNG: pcg_hash(pcg_hash(seed) + sample_index) (PCG-RXS-M-XS on u32); u = (h >> 8) / 2^24.
@@ -42,9 +42,6 @@
 override VOCAB_PADDED: u32 = 256u;
 const WG: u32 = 256u;
 const NONE: u32 = 0xffffffffu;
-// Loads in flight per invocation: one workgroup has only 8 warps, so each pass is bound by load latency
-// unless every invocation issues several independent loads at once.
-const UNROLL: u32 = 4u;
 const MASS_ONE: f32 = 2147483648.0; // 2^31: the fixed-point unit of probability mass for top-p
 
 @group(0) @binding(0) var<uniform> step: Step;
@@ -96,15 +93,6 @@ fn penalized(i: u32) -> f32 {
     return v;
 }
 
-// penalized() of ids i0, i0 + WG, ..., i0 + (UNROLL - 1) * WG, clamped to the last id (callers mask).
-fn load_strided(i0: u32, vocab: u32) -> array<f32, UNROLL> {
-    var v: array<f32, UNROLL>;
-    for (var u = 0u; u < UNROLL; u++) {
-        v[u] = penalized(min(i0 + u * WG, vocab - 1u));
-    }
-    return v;
-}
-
 fn reduce_sum(lid: u32, value: f32) -> f32 {
     red_value[lid] = value;
     workgroupBarrier();
@@ -132,20 +120,15 @@ fn radix_threshold(lid: u32, vocab: u32, floor_key: u32, need: u32, mass_scale: 
             atomicStore(&hist[c * 256u + lid], 0u);
         }
         workgroupBarrier();
-        for (var i0 = lid; i0 < vocab; i0 += WG * UNROLL) {
-            var values = load_strided(i0, vocab);
-            for (var u = 0u; u < UNROLL; u++) {
-                let v = values[u];
-                let key = order_key(v);
-                if (i0 + u * WG < vocab && key >= floor_key && (key & mask) == prefix) {
-                    var w = 1u;
-                    if (mass_scale > 0.0) {
-                        w = u32(exp((v - l_max) * inv_t) * mass_scale);
-                    }
-                    if (w > 0u) {
-                        atomicAdd(&hist[(lid % HIST_COPIES) * 256u + ((key >> shift) & 255u)], w);
-                    }
+        for (var i = lid; i < vocab; i += WG) {
+            let v = penalized(i);
+            let key = order_key(v);
+            if (key >= floor_key && (key & mask) == prefix) {
+                var w = 1u;
+                if (mass_scale > 0.0) {
+                    w = u32(exp((v - l_max) * inv_t) * mass_scale);
                 }
+                atomicAdd(&hist[(lid % HIST_COPIES) * 256u + ((key >> shift) & 255u)], w);
             }
         }
         workgroupBarrier();
@@ -208,14 +191,11 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     // Maximum and argmax (ties -> lowest id); each invocation walks its ids in increasing order.
     var best_v = 0.0;
     var best_i = NONE;
-    for (var i0 = lid; i0 < vocab; i0 += WG * UNROLL) {
-        var values = load_strided(i0, vocab);
-        for (var u = 0u; u < UNROLL; u++) {
-            let i = i0 + u * WG;
-            if (i < vocab && (best_i == NONE || values[u] > best_v)) {
-                best_v = values[u];
-                best_i = i;
-            }
+    for (var i = lid; i < vocab; i += WG) {
+        let v = penalized(i);
+        if (best_i == NONE || v > best_v) {
+            best_v = v;
+            best_i = i;
         }
     }
     red_value[lid] = best_v;
@@ -245,12 +225,10 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
         }
         if (step.top_p < 1.0) {
             var z = 0.0;
-            for (var i0 = lid; i0 < vocab; i0 += WG * UNROLL) {
-                var values = load_strided(i0, vocab);
-                for (var u = 0u; u < UNROLL; u++) {
-                    if (i0 + u * WG < vocab && order_key(values[u]) >= threshold) {
-                        z += exp((values[u] - l_max) * inv_t);
-                    }
+            for (var i = lid; i < vocab; i += WG) {
+                let v = penalized(i);
+                if (order_key(v) >= threshold) {
+                    z += exp((v - l_max) * inv_t);
                 }
             }
             let mass_scale = MASS_ONE / reduce_sum(lid, z);
@@ -263,14 +241,8 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
         let start = min(lid * chunk, vocab);
         let end = min(start + chunk, vocab);
         var sum = 0.0;
-        for (var i0 = start; i0 < end; i0 += UNROLL) {
-            var weights: array<f32, UNROLL>;
-            for (var u = 0u; u < UNROLL; u++) {
-                weights[u] = select(0.0, weight(min(i0 + u, end - 1u), threshold, l_max, inv_t), i0 + u < end);
-            }
-            for (var u = 0u; u < UNROLL; u++) {
-                sum += weights[u]; // in id order, like the twin; + 0.0 for masked slots changes nothing
-            }
+        for (var i = start; i < end; i++) {
+            sum += weight(i, threshold, l_max, inv_t);
         }
         red_value[lid] = sum;
         workgroupBarrier();
@@ -304,34 +276,23 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
             shared_a = picked;
             shared_f = goal - picked_start;
         }
-        // The picked chunk is walked 256 ids at a time: all invocations load its weights into shared
-        // memory, then invocation 0 walks them in id order (one thread's serial loads were the bottleneck).
-        let walk_start = min(workgroupUniformLoad(&shared_a) * chunk, vocab);
-        let walk_end = min(walk_start + chunk, vocab);
-        let local_target = shared_f;
-        var running = 0.0;
-        var pick = NONE;
-        var last_kept = walk_start;
-        for (var r = walk_start; r < walk_end; r += WG) {
-            let i = r + lid;
-            red_value[lid] = select(0.0, weight(min(i, walk_end - 1u), threshold, l_max, inv_t), i < walk_end);
-            workgroupBarrier();
-            if (lid == 0u && pick == NONE) {
-                for (var u = 0u; u < min(WG, walk_end - r); u++) {
-                    let w = red_value[u];
-                    if (w > 0.0) {
-                        last_kept = r + u;
-                        running += w;
-                        if (local_target < running) {
-                            pick = r + u;
-                            break;
-                        }
+        workgroupBarrier();
+        if (lid == shared_a) {
+            let local_target = shared_f;
+            var running = 0.0;
+            var pick = NONE;
+            var last_kept = start;
+            for (var i = start; i < end; i++) {
+                let w = weight(i, threshold, l_max, inv_t);
+                if (w > 0.0) {
+                    last_kept = i;
+                    running += w;
+                    if (local_target < running) {
+                        pick = i;
+                        break;
                     }
                 }
             }
-            workgroupBarrier();
-        }
-        if (lid == 0u) {
             chosen = select(pick, last_kept, pick == NONE);
         }
         workgroupBarrier();
