@@ -9,7 +9,7 @@ import sys
 
 from desktop.errors import HearthError
 
-COMMAND_MODULES = ("desktop.cli.models_cmd", "desktop.cli.chat_cmd")
+COMMAND_MODULES = ("desktop.cli.models_cmd", "desktop.cli.chat_cmd", "desktop.cli.docs_cmd")
 
 
 def build_parser() -> argparse.ArgumentParser:
