@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -38,6 +38,8 @@ SMALL_FILES = ("config.json", "generation_config.json", "tokenizer.json", "token
                "chat_template.jinja", "README.md", "model.safetensors.index.json")
 RESUMES_PER_FILE = 2  # automatic resumes within one run before asking the user to run again
 CHUNK_BYTES = 1 << 20
+# on_progress(file name, bytes of it on disk, its size or None); may raise to stop the download
+ProgressHook = Callable[[str, int, int | None], None]
 
 
 def _endpoint() -> str:
@@ -95,7 +97,8 @@ def _choose_files(repo_id: str, sizes: dict[str, int | None], file: str | None) 
     return [name for name in SMALL_FILES if name in sizes] + weights
 
 
-def _fetch(url: str, headers: dict, partial: Path, size: int | None, bar: tqdm) -> None:
+def _fetch(url: str, headers: dict, partial: Path, size: int | None, bar: tqdm,
+           report=None) -> None:
     """One GET from where `partial` ends to the end of the file."""
     have = partial.stat().st_size if partial.exists() else 0
     if size is not None and have >= size:
@@ -116,6 +119,10 @@ def _fetch(url: str, headers: dict, partial: Path, size: int | None, bar: tqdm) 
             for chunk in response.iter_bytes():  # unbuffered: a cut keeps every byte received
                 out.write(chunk)
                 bar.update(len(chunk))
+                have += len(chunk)
+                if report:
+                    out.flush()  # a hook that stops us leaves every received byte for the resume
+                    report(have)
 
 
 def _sha256(path: Path) -> str:
@@ -127,10 +134,12 @@ def _sha256(path: Path) -> str:
 
 
 def download_file(repo_id: str, commit: str, name: str, size: int | None, sha256: str | None,
-                  folder: Path, progress: bool = True) -> Path:
+                  folder: Path, progress: bool = True, on_progress: ProgressHook | None = None) -> Path:
     """Downloads one file of the repo at `commit` into folder/name, resuming an earlier partial file."""
     dest = folder / name
     if dest.exists() and (size is None or dest.stat().st_size == size):
+        if on_progress:
+            on_progress(name, dest.stat().st_size, size)
         return dest  # finished in an earlier run
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(f"{dest.name}.{commit[:12]}.partial")
@@ -139,7 +148,8 @@ def download_file(repo_id: str, commit: str, name: str, size: int | None, sha256
     with tqdm(desc=name, total=size, unit="B", unit_scale=True, file=sys.stderr, disable=not progress) as bar:
         for attempt in range(RESUMES_PER_FILE + 1):
             try:
-                _fetch(url, headers, partial, size, bar)
+                _fetch(url, headers, partial, size, bar,
+                       (lambda have: on_progress(name, have, size)) if on_progress else None)
                 break
             except (httpx2.TransportError, httpx2.StreamError) as e:
                 if attempt == RESUMES_PER_FILE:
@@ -167,8 +177,9 @@ def _shards_named_by_index(folder: Path, weights: list[str]) -> list[str]:
 
 
 def pull(store: ModelStore, repo_id: str, file: str | None = None, model_id: str | None = None,
-         progress: bool = True) -> dict:
-    """Downloads repo_id (or one of its GGUF files) and imports it; returns the manifest."""
+         progress: bool = True, on_progress: ProgressHook | None = None) -> dict:
+    """Downloads repo_id (or one of its GGUF files) and imports it; returns the manifest.
+    `on_progress` hears of every chunk of every file (the app's progress bars and cancel)."""
     with _hub_errors(repo_id):
         info = HfApi(endpoint=_endpoint(), token=os.environ.get("HF_TOKEN") or None).model_info(
             repo_id, files_metadata=True
@@ -188,7 +199,7 @@ def pull(store: ModelStore, repo_id: str, file: str | None = None, model_id: str
         for name in [n for n in wanted if not n.endswith(".safetensors")]:
             sibling = siblings[name]
             sha256 = sibling.lfs.sha256 if sibling.lfs else None
-            download_file(repo_id, info.sha, name, sibling.size, sha256, folder, progress)
+            download_file(repo_id, info.sha, name, sibling.size, sha256, folder, progress, on_progress)
             if name == "config.json":  # fail before the weights if Hearth cannot run the model
                 try:
                     normalize_hf_config(json.loads((folder / name).read_text(encoding="utf-8")))
@@ -198,7 +209,7 @@ def pull(store: ModelStore, repo_id: str, file: str | None = None, model_id: str
         for name in _shards_named_by_index(folder, [n for n in wanted if n.endswith(".safetensors")]):
             sibling = siblings[name]
             download_file(repo_id, info.sha, name, sibling.size, sibling.lfs.sha256 if sibling.lfs else None,
-                          folder, progress)
+                          folder, progress, on_progress)
     if file is not None:
         from desktop.importers.gguf_import import import_gguf
 
