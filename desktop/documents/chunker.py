@@ -131,7 +131,8 @@ def chunk_blocks(
         tokens = count_tokens(text)
         chunks.append(Chunk(len(chunks), text, first.page, first.section, start, end, tokens, file))
 
-    for unit in _units(blocks, doc, count_tokens, max_tokens):
+    # Pieces of a long paragraph leave room for the overlap that will precede them.
+    for unit in _units(blocks, doc, count_tokens, max_tokens - overlap_tokens):
         if not current:
             current, start, tokens = [unit], unit.start, unit.tokens
             continue

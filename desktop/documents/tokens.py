@@ -1,8 +1,10 @@
 """Token counting with the active model's tokenizer, so chunk sizes mean what the model will see."""
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -26,16 +28,28 @@ def _from_store(model_id: str, folder: str) -> TokenCounter:
 
 
 @lru_cache(maxsize=1)
-def _from_embedded_default() -> TokenCounter:
-    """The built-in model's tokenizer read straight from its GGUF: no 98 MB import just to count."""
+def _from_embedded_default(cache_folder: str) -> TokenCounter:
+    """The built-in model's tokenizer read straight from its GGUF: no 98 MB import just to count.
+
+    Parsing the GGUF takes seconds, so the tokenizer.json is cached under the library's folder,
+    keyed by the GGUF's size and modification time.
+    """
     from tokenizers import Tokenizer
 
     from desktop.importers.default_model import DEFAULT_MODEL_ID, default_gguf_path
-    from desktop.importers.gguf_import import open_gguf
-    from desktop.importers.gguf_tokenizer import tokenizer_json_from_gguf
 
-    reader = open_gguf(default_gguf_path())
-    return _counter(DEFAULT_MODEL_ID, Tokenizer.from_str(tokenizer_json_from_gguf(reader)))
+    gguf_path = default_gguf_path()
+    stat = gguf_path.stat()
+    cached = Path(cache_folder) / f"{DEFAULT_MODEL_ID}-{stat.st_size}-{stat.st_mtime_ns}.tokenizer.json"
+    if not cached.exists():
+        from desktop.importers.gguf_import import open_gguf
+        from desktop.importers.gguf_tokenizer import tokenizer_json_from_gguf
+
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(tokenizer_json_from_gguf(open_gguf(gguf_path)), encoding="utf-8")
+        partial.replace(cached)
+    return _counter(DEFAULT_MODEL_ID, Tokenizer.from_file(str(cached)))
 
 
 def model_token_counter(model_id: str | None = None) -> TokenCounter:
@@ -50,7 +64,7 @@ def model_token_counter(model_id: str | None = None) -> TokenCounter:
     if model_id in ids:
         return _from_store(model_id, str(store.model_dir(model_id)))
     if model_id == DEFAULT_MODEL_ID:
-        return _from_embedded_default()
+        return _from_embedded_default(str(store.root / "documents" / "tokenizers"))
     store.model_dir(model_id)  # raises a clear ModelNotFound
     raise AssertionError("unreachable")
 

@@ -6,26 +6,66 @@ from pathlib import Path
 # Facts for the retrieval test: (page, section heading, fact sentence, question). One fact per page;
 # the other pages hold filler about different subjects so the fact's words are rare elsewhere.
 FACTS = [
-    (2, "Harbour", "The lighthouse keeper Orla Vance painted the tower crimson in 1911.",
-     "Who painted the lighthouse tower crimson?"),
-    (4, "Bakery", "The bakery on Quill Street sells rye loaves baked with caraway seeds every Thursday.",
-     "Which day are the caraway rye loaves baked?"),
-    (5, "Observatory", "The observatory telescope has a mirror of 2.4 metres polished by hand in Jena.",
-     "How large is the mirror of the observatory telescope?"),
-    (7, "Railway", "The narrow gauge railway climbs 740 metres to the glacier station of Firnbach.",
-     "How high does the narrow gauge railway climb to the glacier station?"),
-    (9, "Library", "The town library keeps a herbarium of 3,200 pressed alpine flowers in oak cabinets.",
-     "How many pressed flowers are in the library herbarium?"),
-    (11, "Market", "Saffron at the Saturday market costs nine florins for a pouch of ten grams.",
-     "What does saffron cost at the Saturday market?"),
-    (13, "Brewery", "The abbey brewery ferments its dark ale with honey from the monastery hives.",
-     "What does the abbey brewery ferment its dark ale with?"),
-    (15, "Bridge", "The suspension bridge over the Vellin gorge was opened by engineer Tomasz Grell.",
-     "Who opened the suspension bridge over the gorge?"),
-    (17, "Museum", "The clock museum displays an astronomical clock with a moon-phase dial made of lapis.",
-     "What is the moon-phase dial of the astronomical clock made of?"),
-    (19, "Orchard", "The orchard grows forty varieties of quince, and the harvest festival is in October.",
-     "When is the quince harvest festival?"),
+    (
+        2,
+        "Harbour",
+        "The lighthouse keeper Orla Vance painted the tower crimson in 1911.",
+        "Who painted the lighthouse tower crimson?",
+    ),
+    (
+        4,
+        "Bakery",
+        "The bakery on Quill Street sells rye loaves baked with caraway seeds every Thursday.",
+        "Which day are the caraway rye loaves baked?",
+    ),
+    (
+        5,
+        "Observatory",
+        "The observatory telescope has a mirror of 2.4 metres polished by hand in Jena.",
+        "How large is the mirror of the observatory telescope?",
+    ),
+    (
+        7,
+        "Railway",
+        "The narrow gauge railway climbs 740 metres to the glacier station of Firnbach.",
+        "How high does the narrow gauge railway climb to the glacier station?",
+    ),
+    (
+        9,
+        "Library",
+        "The town library keeps a herbarium of 3,200 pressed alpine flowers in oak cabinets.",
+        "How many pressed flowers are in the library herbarium?",
+    ),
+    (
+        11,
+        "Market",
+        "Saffron at the Saturday market costs nine florins for a pouch of ten grams.",
+        "What does saffron cost at the Saturday market?",
+    ),
+    (
+        13,
+        "Brewery",
+        "The abbey brewery ferments its dark ale with honey from the monastery hives.",
+        "What does the abbey brewery ferment its dark ale with?",
+    ),
+    (
+        15,
+        "Bridge",
+        "The suspension bridge over the Vellin gorge was opened by engineer Tomasz Grell.",
+        "Who opened the suspension bridge over the gorge?",
+    ),
+    (
+        17,
+        "Museum",
+        "The clock museum displays an astronomical clock with a moon-phase dial made of lapis.",
+        "What is the moon-phase dial of the astronomical clock made of?",
+    ),
+    (
+        19,
+        "Orchard",
+        "The orchard grows forty varieties of quince, and the harvest festival is in October.",
+        "When is the quince harvest festival?",
+    ),
 ]
 FILLER = (
     "The committee met again to discuss the annual report, the budget of the coming season and the "
@@ -109,8 +149,12 @@ def write_epub(path: Path) -> Path:
     book.set_language("en")
     chapters = []
     for number, (title, body) in enumerate(
-        [("The Northern Sea", "The schooner Albatross wintered in the ice near Spitsbergen."),
-         ("The Southern Islands", "On the atoll the crew found fresh water under the coral sand.")], start=1):
+        [
+            ("The Northern Sea", "The schooner Albatross wintered in the ice near Spitsbergen."),
+            ("The Southern Islands", "On the atoll the crew found fresh water under the coral sand."),
+        ],
+        start=1,
+    ):
         chapter = epub.EpubHtml(title=title, file_name=f"chapter{number}.xhtml", lang="en")
         chapter.content = f"<h1>{title}</h1><p>{body}</p><h2>Log</h2><p>Entry {number} of the log.</p>"
         book.add_item(chapter)
@@ -156,3 +200,8 @@ Watering
 
 Water the beds at dawn so leaves dry before noon.
 """
+
+LATIN1_TEXT = (
+    "Le café de la gare ouvre à six heures. On y sert une crème brûlée très appréciée des voyageurs.\n\n"
+    "Les employés préfèrent le thé; le pâtissier est né à Besançon, près de la frontière."
+)
