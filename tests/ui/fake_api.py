@@ -8,12 +8,28 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 MODEL = {
-    "id": "fake-chat", "name": "Fake Chat 1M", "architecture": "llama", "quantization": "q4",
-    "size_bytes": 12_345_678, "license": "apache-2.0", "source": "test", "context_length": 2048,
+    "id": "fake-chat",
+    "name": "Fake Chat 1M",
+    "architecture": "llama",
+    "quantization": "q4",
+    "size_bytes": 12_345_678,
+    "license": "apache-2.0",
+    "source": "test",
+    "context_length": 2048,
     "memory": {"context": 2048, "weights_bytes": 12_000_000, "kv_cache_bytes": 4_000_000, "total_bytes": 16_000_000},
 }
-CATALOG = [{"repo_id": "someone/tiny-chat-GGUF", "file": "tiny.gguf", "name": "Tiny Chat", "architecture": "llama",
-            "parameters": "0.1B", "approx_size_bytes": 90_000_000, "license": "mit", "description": "A small test model."}]
+CATALOG = [
+    {
+        "repo_id": "someone/tiny-chat-GGUF",
+        "file": "tiny.gguf",
+        "name": "Tiny Chat",
+        "architecture": "llama",
+        "parameters": "0.1B",
+        "approx_size_bytes": 90_000_000,
+        "license": "mit",
+        "description": "A small test model.",
+    }
+]
 
 
 class FakeApi:
@@ -30,8 +46,16 @@ class FakeApi:
 
     def _conversation(self, fields: dict) -> dict:
         now = time.time()
-        conv = {"id": self._id(), "title": fields.get("title") or "New chat", "system_prompt": fields.get("system_prompt"),
-                "model_id": fields.get("model_id"), "settings": {}, "created": now, "updated": now, "message_count": 0}
+        conv = {
+            "id": self._id(),
+            "title": fields.get("title") or "New chat",
+            "system_prompt": fields.get("system_prompt"),
+            "model_id": fields.get("model_id"),
+            "settings": {},
+            "created": now,
+            "updated": now,
+            "message_count": 0,
+        }
         self.conversations[conv["id"]] = conv
         self.messages[conv["id"]] = []
         return conv
@@ -39,9 +63,13 @@ class FakeApi:
     def answer(self, method: str, path: str, query: dict, body: dict) -> tuple[int, object]:
         self.requests.append(f"{method} {path}")
         if path == "/api/status":
-            return 200, {"version": "0.1.0", "first_run": self.first_run, "default_model": MODEL["id"],
-                         "setup": {"state": "ready", "job": None, "error": None},
-                         "native": {"available": True, "adapter": {"name": "Fake GPU"}, "reason": None}}
+            return 200, {
+                "version": "0.1.0",
+                "first_run": self.first_run,
+                "default_model": MODEL["id"],
+                "setup": {"state": "ready", "job": None, "error": None},
+                "native": {"available": True, "adapter": {"name": "Fake GPU"}, "reason": None},
+            }
         if path == "/api/models":
             return 200, {"models": [MODEL], "default": MODEL["id"]}
         if path == "/api/catalog":
@@ -50,8 +78,11 @@ class FakeApi:
             return 200, {"jobs": []}
         if path == "/api/conversations" and method == "GET":
             text = (query.get("q") or [""])[0].lower()
-            found = [c for c in self.conversations.values()
-                     if text in c["title"].lower() or any(text in m["content"].lower() for m in self.messages[c["id"]])]
+            found = [
+                c
+                for c in self.conversations.values()
+                if text in c["title"].lower() or any(text in m["content"].lower() for m in self.messages[c["id"]])
+            ]
             return 200, {"conversations": sorted(found, key=lambda c: -c["updated"])}
         if path == "/api/conversations" and method == "POST":
             return 201, self._conversation(body)
@@ -72,7 +103,13 @@ class FakeApi:
         if tail == "/export":
             return 200, "\n\n".join(f"**{m['role']}**: {m['content']}" for m in messages)
         if tail == "/messages" and method == "POST":
-            message = {"id": self._id(), "role": body["role"], "content": body["content"], "created": time.time(), "meta": body.get("meta") or {}}
+            message = {
+                "id": self._id(),
+                "role": body["role"],
+                "content": body["content"],
+                "created": time.time(),
+                "meta": body.get("meta") or {},
+            }
             messages.append(message)
             conv["message_count"] = len(messages)
             return 201, message

@@ -4,6 +4,13 @@ streaming, stop, regenerate, edit-and-resend, conversations, context overflow, i
 import time
 
 ANSWER = "article.message.assistant"
+HOSTILE_REPLY = (
+    "Look ![cat](https://example.com/cat.png) and [docs](https://example.com/x) "
+    '<img src="http://evil.test/x.png" onerror="alert(1)"> <script>alert(2)</script>\n\n'
+    "```python\ndef f(x):\n    return 42\n```\n"
+)
+SHOWCASE_REPLY = "Here is **bold**, a list:\n\n- one\n- two\n\n```js\nconst x = 1; // note\n```\n"
+SET_REPLY = "(reply) => { globalThis.fakeReply = reply; }"
 
 
 def send(page, text: str) -> None:
@@ -81,7 +88,8 @@ def test_regenerate_replaces_and_edit_resends(ui, fake_api):
     page.press("textarea.edit-box", "Enter")
     wait_idle(page)
     assert answer_texts(page) == ["Echo: second question"]
-    assert [m["content"] for m in fake_api.messages[next(iter(fake_api.messages))]] == ["second question", "Echo: second question"]
+    [conversation] = fake_api.messages.values()
+    assert [m["content"] for m in conversation] == ["second question", "Echo: second question"]
 
 
 def test_switch_conversations_and_search(ui, fake_api):
@@ -119,8 +127,7 @@ def test_old_turns_leave_a_full_context_and_the_ui_says_so(ui, fake_api):
 
 def test_model_output_is_inert_and_code_blocks_have_copy(ui, fake_api):
     page = ui.page
-    page.evaluate("""globalThis.fakeReply = 'Look ![cat](https://example.com/cat.png) and [docs](https://example.com/x) ' +
-        '<img src="http://evil.test/x.png" onerror="alert(1)"> <script>alert(2)</script>\\n\\n```python\\ndef f(x):\\n    return 42\\n```\\n'""")
+    page.evaluate(SET_REPLY, HOSTILE_REPLY)
     send(page, "markdown-probe")
     wait_idle(page)
     page.wait_for_timeout(300)
@@ -137,7 +144,7 @@ def test_model_output_is_inert_and_code_blocks_have_copy(ui, fake_api):
 
 def test_light_and_dark_screenshots(ui, fake_api):
     page = ui.page
-    page.evaluate("globalThis.fakeReply = 'Here is **bold**, a list:\\n\\n- one\\n- two\\n\\n```js\\nconst x = 1; // note\\n```\\n'")
+    page.evaluate(SET_REPLY, SHOWCASE_REPLY)
     send(page, "markdown-probe")
     wait_idle(page)
     ui.screenshot("ui-light")
