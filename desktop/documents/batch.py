@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from desktop.documents.errors import DocumentError
+from desktop.documents.errors import Cancelled, DocumentError
 from desktop.documents.library import AddOutcome, Library
 
 # In a folder, only files that look like documents are tried; a file named on its own is always tried,
@@ -98,7 +98,10 @@ def add_paths(
             report.cancelled = True
             break
         try:
-            outcome = library.add(path)
+            outcome = library.add(path, cancel)
+        except Cancelled:
+            report.cancelled = True
+            break
         except DocumentError as e:
             report.failures.append((path, str(e)))
             event = Progress(done, total, path, "failed", str(e))

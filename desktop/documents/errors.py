@@ -5,3 +5,7 @@ from desktop.errors import HearthError
 
 class DocumentError(HearthError):
     """A file Hearth cannot read as a document: empty, encrypted, damaged, a scan, or not a document."""
+
+
+class Cancelled(HearthError):
+    """The user cancelled; whatever was finished before stays in the library."""

@@ -1,10 +1,11 @@
 """Dropped file → Extracted: detects the real type and runs its extractor."""
 
+import threading
 from pathlib import Path
 
 from desktop.documents.blocks import Extracted
 from desktop.documents.detect import detect_kind, extension_kind
-from desktop.documents.errors import DocumentError
+from desktop.documents.errors import Cancelled, DocumentError
 
 KIND_NAMES = {
     "pdf": "a PDF",
@@ -32,14 +33,15 @@ def _extractor(kind: str):
     return run
 
 
-def extract(path: Path) -> Extracted:
+def extract(path: Path, cancel: threading.Event | None = None) -> Extracted:
+    """`cancel` is checked between pages of long documents (PDF), raising Cancelled."""
     path = Path(path)
     if not path.is_file():
         raise DocumentError(f"There is no file at {path}; check the path and try again.")
     kind = detect_kind(path)
     try:
-        extracted = _extractor(kind)(path)
-    except DocumentError:
+        extracted = _extractor(kind)(path, cancel) if kind == "pdf" else _extractor(kind)(path)
+    except (DocumentError, Cancelled):
         raise
     except MemoryError:
         raise DocumentError(f"{path.name} is too large to read in the memory available.") from None

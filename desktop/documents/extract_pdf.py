@@ -2,10 +2,11 @@
 
 import logging
 import re
+import threading
 from pathlib import Path
 
 from desktop.documents.blocks import Block, Extracted
-from desktop.documents.errors import DocumentError
+from desktop.documents.errors import Cancelled, DocumentError
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # pypdf logs every repaired xref; we report per file
 SENTENCE_END = re.compile(r"[.!?:;\"')\]]$")
@@ -89,7 +90,7 @@ def _same(a: str, b: str) -> bool:
     return _key(a) == _key(b)
 
 
-def extract_pdf(path: Path) -> Extracted:
+def extract_pdf(path: Path, cancel: threading.Event | None = None) -> Extracted:
     reader, page_count = _open(path)
     bookmarks = _outline(reader)
     section: list[tuple[int, str]] = []
@@ -97,6 +98,8 @@ def extract_pdf(path: Path) -> Extracted:
     pages_with_text = 0
     unreadable: list[int] = []
     for index in range(page_count):
+        if cancel is not None and cancel.is_set():
+            raise Cancelled(f"Reading {path.name} was cancelled at page {index + 1} of {page_count}.")
         try:
             text = reader.pages[index].extract_text() or ""
         except Exception:  # one unreadable page should not cost the other pages

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from desktop.documents.bm25 import bm25_scores, ranked, term_frequencies, tokenize
 from desktop.documents.chunker import chunk_blocks
-from desktop.documents.errors import DocumentError
+from desktop.documents.errors import Cancelled, DocumentError
 from desktop.documents.extract import extract
 from desktop.documents.library_schema import migrate
 from desktop.documents.tokens import TokenCounter, model_token_counter
@@ -143,8 +143,11 @@ class Library:
         sql = f"SELECT {CHUNK_COLUMNS} FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.id IN ({marks})"
         return {row[0]: _chunk(row) for row in self._db().execute(sql, list(chunk_ids))}
 
-    def add(self, path: Path) -> AddOutcome:
-        """Indexes a file; a file already in the library is re-indexed only if its bytes changed."""
+    def add(self, path: Path, cancel: threading.Event | None = None) -> AddOutcome:
+        """Indexes a file; a file already in the library is re-indexed only if its bytes changed.
+
+        Raises DocumentError for a file that cannot be read, Cancelled when `cancel` is set meanwhile.
+        """
         path = Path(path).expanduser().resolve()
         if not path.is_file():
             raise DocumentError(f"There is no file at {path}; check the path and try again.")
@@ -152,7 +155,9 @@ class Library:
         known = self.find(path)
         if known and known.sha256 == sha256 and known.tokenizer == self.token_counter.name:
             return AddOutcome(known, "unchanged")
-        extracted = extract(path)
+        extracted = extract(path, cancel)
+        if cancel is not None and cancel.is_set():
+            raise Cancelled(f"Adding {path.name} was cancelled.")
         chunks = chunk_blocks(
             extracted.blocks, self.token_counter.count, self.max_tokens, self.overlap_tokens, str(path)
         )

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from desktop.documents.batch import add_paths
-from desktop.documents.errors import DocumentError
+from desktop.documents.errors import Cancelled, DocumentError
 from desktop.documents.library import Library
 from desktop.documents.library_schema import CURRENT_VERSION
 from desktop.documents.tokens import approximate_counter
@@ -112,3 +112,23 @@ def test_a_library_copied_elsewhere_still_answers(library, docs_dir, tmp_path):
     shutil.copytree(library.folder, copy)
     moved = Library(copy, token_counter=approximate_counter())
     assert moved.bm25("favourite stone pouch")
+
+
+class CancelAfter(threading.Event):
+    """An Event the user "sets" after it has been checked `checks` times: cancels mid-document."""
+
+    def __init__(self, checks: int):
+        super().__init__()
+        self.checks = checks
+
+    def is_set(self) -> bool:
+        self.checks -= 1
+        return self.checks < 0 or super().is_set()
+
+
+def test_cancel_inside_a_long_pdf_leaves_nothing_half_written(library, docs_dir):
+    with pytest.raises(Cancelled, match="at page 5 of 20"):
+        library.add(docs_dir / "facts.pdf", cancel=CancelAfter(4))
+    assert library.documents() == []
+    report = add_paths(library, [docs_dir / "garden.md", docs_dir / "facts.pdf"], cancel=CancelAfter(3))
+    assert report.cancelled and [o.document.name for o in report.outcomes] == ["garden.md"]
