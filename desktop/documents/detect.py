@@ -76,7 +76,8 @@ def detect_kind(path: Path) -> str:
     if _looks_binary(head):
         raise DocumentError(f"{path.name} is not a document Hearth reads (PDF, Word, EPUB, HTML, Markdown or text).")
     suffix = path.suffix.lower()
-    if HTML_START.match(head) or (suffix not in MARKDOWN_SUFFIXES and HTML_ANYWHERE.search(head[:4096])):
+    prose = MARKDOWN_SUFFIXES | {".txt"}  # prose may quote a tag; only a document that starts as HTML is HTML
+    if HTML_START.match(head) or (suffix not in prose and HTML_ANYWHERE.search(head[:4096])):
         return "html"
     if suffix in MARKDOWN_SUFFIXES:
         return "markdown"

@@ -113,6 +113,9 @@ def test_detection_ignores_misleading_extensions(tmp_path, docs_dir):
     notes = tmp_path / "notes"
     notes.write_text("# Title\n\nBody text.\n", encoding="utf-8")
     assert detect_kind(notes) == "markdown"
+    lesson = tmp_path / "lesson.txt"
+    lesson.write_text("Put the visible page inside <body> and metadata in <head>.\n", encoding="utf-8")
+    assert detect_kind(lesson) == "text"
     utf16 = tmp_path / "wide.txt"
     utf16.write_text("Grüße aus Köln.", encoding="utf-16")
     assert extract(utf16).text == "Grüße aus Köln."
