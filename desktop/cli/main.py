@@ -9,7 +9,7 @@ import sys
 
 from desktop.errors import HearthError
 
-COMMAND_MODULES = ("desktop.cli.models_cmd", "desktop.cli.chat_cmd", "desktop.cli.docs_cmd")
+COMMAND_MODULES = ("desktop.cli.models_cmd", "desktop.cli.chat_cmd", "desktop.cli.docs_cmd", "desktop.cli.serve_cmd")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,11 +29,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not getattr(args, "handler", None):
+    handler = getattr(args, "handler", None)
+    if handler is None and args.command is None:
+        from desktop.app import window_command as handler  # `hearth` alone opens the window
+    if handler is None:
         parser.print_help()
         return 0
     try:
-        return int(args.handler(args) or 0)
+        return int(handler(args) or 0)
     except HearthError as e:
         print(str(e), file=sys.stderr)
         return 1
