@@ -68,8 +68,13 @@ def batch_inputs(encodings: list, rows: int, sequences: int) -> tuple[np.ndarray
 class Embedder:
     """Loads the embedding model through the native host; `embed(texts)` → L2-normalised [n, hidden] f32."""
 
-    def __init__(self, store: ModelStore | None = None, model_id: str = EMBEDDING_MODEL_ID, device=None,
-                 traits: dict | None = None):
+    def __init__(
+        self,
+        store: ModelStore | None = None,
+        model_id: str = EMBEDDING_MODEL_ID,
+        device=None,
+        traits: dict | None = None,
+    ):
         from tokenizers import Tokenizer
 
         from engine.native import gpu

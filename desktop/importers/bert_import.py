@@ -140,7 +140,9 @@ def _tensors(folder: Path) -> dict[str, np.ndarray]:
 
 def _check_complete(tensors: dict, config: dict, folder: Path) -> None:
     needed = list(_EMBEDDINGS.values()) + [
-        f"blk.{i}.{part}.{kind}" for i in range(config["num_layers"]) for part in _LAYER.values()
+        f"blk.{i}.{part}.{kind}"
+        for i in range(config["num_layers"])
+        for part in _LAYER.values()
         for kind in ("weight", "bias")
     ]
     missing = [n for n in needed if n not in tensors]
@@ -155,8 +157,9 @@ def _special_tokens(folder: Path) -> dict:
     return {name: tokenizer.token_to_id(f"[{name.upper()}]") for name in ("cls", "sep", "pad")}
 
 
-def import_bert_folder(store: ModelStore, folder, model_id: str = EMBEDDING_MODEL_ID, dtype: str = "f32",
-                       source: dict | None = None) -> dict:
+def import_bert_folder(
+    store: ModelStore, folder, model_id: str = EMBEDDING_MODEL_ID, dtype: str = "f32", source: dict | None = None
+) -> dict:
     """Imports the folder; returns the manifest. dtype "f16" halves the matrices; the store is unchanged on error."""
     folder = Path(folder)
     config = bert_config(folder)
@@ -171,15 +174,17 @@ def import_bert_folder(store: ModelStore, folder, model_id: str = EMBEDDING_MODE
             array = values.astype(np.float16 if storage == "f16" else np.float32)
             builder.writer.add(name, PlainTensor(storage, array, "F32"), list(values.shape))
         builder.add_file("tokenizer.json", (folder / "tokenizer.json").read_text(encoding="utf-8"))
-        builder.manifest.update({
-            "name": "all-MiniLM-L6-v2" if model_id == EMBEDDING_MODEL_ID else folder.name,
-            "kind": "embedding",
-            "architecture": "bert",
-            "config": config,
-            "context_length": config["max_seq_length"],
-            "quantization": dtype,
-            "license": license_of(folder),
-            "source": source or {"kind": "embedded", "package": PACKAGE},
-            "special_tokens": _special_tokens(folder),
-        })
+        builder.manifest.update(
+            {
+                "name": "all-MiniLM-L6-v2" if model_id == EMBEDDING_MODEL_ID else folder.name,
+                "kind": "embedding",
+                "architecture": "bert",
+                "config": config,
+                "context_length": config["max_seq_length"],
+                "quantization": dtype,
+                "license": license_of(folder),
+                "source": source or {"kind": "embedded", "package": PACKAGE},
+                "special_tokens": _special_tokens(folder),
+            }
+        )
     return store.manifest(model_id)

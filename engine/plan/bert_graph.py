@@ -42,8 +42,13 @@ class EncoderGraph:
         b.buffer("step", 64, usage="uniform")
         b.buffer("meta", 16 * rows)
         b.buffer("spans", 8 * sequences)
-        for name, width in (("x", hidden), ("xa", hidden), ("qkv", self.qkv_width),
-                            ("ctx", c["num_heads"] * c["head_dim"]), ("inter", c["intermediate_size"])):
+        for name, width in (
+            ("x", hidden),
+            ("xa", hidden),
+            ("qkv", self.qkv_width),
+            ("ctx", c["num_heads"] * c["head_dim"]),
+            ("inter", c["intermediate_size"]),
+        ):
             b.buffer(name, 4 * rows * width)
         b.buffer("embeddings", 4 * sequences * hidden)
         b.buffer("dummy", 16)
@@ -55,16 +60,44 @@ class EncoderGraph:
             raise UnsupportedModel(f"{name} must be one f32 part; import the embedding model again.")
         return self.b.weight(name, entry["parts"]["data"])
 
-    def product(self, label: str, mats: list[tuple[Matrix, int]], x: str, y: str, width: int, bias: dict,
-                accumulate: bool = False) -> None:
+    def product(
+        self,
+        label: str,
+        mats: list[tuple[Matrix, int]],
+        x: str,
+        y: str,
+        width: int,
+        bias: dict,
+        accumulate: bool = False,
+    ) -> None:
         for mat, offset in mats:
-            ops.matmul(self.b, label, mat, x, y, out_offset=offset, out_stride=width, rows=self.rows,
-                       traits=self.traits, bias=bias, accumulate=accumulate)
+            ops.matmul(
+                self.b,
+                label,
+                mat,
+                x,
+                y,
+                out_offset=offset,
+                out_stride=width,
+                rows=self.rows,
+                traits=self.traits,
+                bias=bias,
+                accumulate=accumulate,
+            )
 
     def norm(self, label: str, x: str, name: str, y: str) -> None:
-        bert_ops.layernorm(self.b, label, x, vector(self.b, self.tensors, name + ".weight"),
-                           vector(self.b, self.tensors, name + ".bias"), y, width=self.cfg["hidden_size"],
-                           rows=self.rows, eps=self.cfg["layer_norm_eps"], workgroup=self.wg)
+        bert_ops.layernorm(
+            self.b,
+            label,
+            x,
+            vector(self.b, self.tensors, name + ".weight"),
+            vector(self.b, self.tensors, name + ".bias"),
+            y,
+            width=self.cfg["hidden_size"],
+            rows=self.rows,
+            eps=self.cfg["layer_norm_eps"],
+            workgroup=self.wg,
+        )
 
     def qkv(self, p: str) -> tuple[list[tuple[Matrix, int]], dict]:
         names = [f"{p}attn_{n}.weight" for n in "qkv"]
@@ -85,29 +118,67 @@ class EncoderGraph:
         word = matrix(b, self.tensors, "token_embd.weight")
         if word.quantized or len(word.components["data"]) != 1:
             raise UnsupportedModel("The embedding table must be one float part; import the embedding model again.")
-        bert_ops.embed_bert(b, "embed", word, position=self.table("position_embd.weight"),
-                            token_type=self.table("token_types.weight"), meta="meta", out="xa", rows=self.rows)
+        bert_ops.embed_bert(
+            b,
+            "embed",
+            word,
+            position=self.table("position_embd.weight"),
+            token_type=self.table("token_types.weight"),
+            meta="meta",
+            out="xa",
+            rows=self.rows,
+        )
         self.norm("embed_norm", "xa", "token_embd_norm", "x")
         for i in range(c["num_layers"]):
             self.layer(i)
-        bert_ops.mean_pool(b, "pool", x="x", spans="spans", out="embeddings", width=c["hidden_size"],
-                           sequences=self.sequences, normalize=c.get("normalize", True), workgroup=self.wg)
+        bert_ops.mean_pool(
+            b,
+            "pool",
+            x="x",
+            spans="spans",
+            out="embeddings",
+            width=c["hidden_size"],
+            sequences=self.sequences,
+            normalize=c.get("normalize", True),
+            workgroup=self.wg,
+        )
 
     def layer(self, i: int) -> None:
         b, c, p, hidden = self.b, self.cfg, f"blk.{i}.", self.cfg["hidden_size"]
         mats, bias = self.qkv(p)
         self.product(p + "qkv", mats, "x", "qkv", self.qkv_width, bias)
-        bert_ops.attention_bidirectional(b, p + "attention", c, qkv="qkv", meta="meta", spans="spans", out="ctx",
-                                         rows=self.rows, workgroup=self.wg)
-        self.product(p + "attn_output", [(matrix(b, self.tensors, p + "attn_output.weight"), 0)], "ctx", "x",
-                     hidden, vector(b, self.tensors, p + "attn_output.bias"), accumulate=True)
+        bert_ops.attention_bidirectional(
+            b, p + "attention", c, qkv="qkv", meta="meta", spans="spans", out="ctx", rows=self.rows, workgroup=self.wg
+        )
+        self.product(
+            p + "attn_output",
+            [(matrix(b, self.tensors, p + "attn_output.weight"), 0)],
+            "ctx",
+            "x",
+            hidden,
+            vector(b, self.tensors, p + "attn_output.bias"),
+            accumulate=True,
+        )
         self.norm(p + "attn_output_norm", "x", p + "attn_output_norm", "xa")
         inter = c["intermediate_size"]
-        self.product(p + "ffn_up", [(matrix(b, self.tensors, p + "ffn_up.weight"), 0)], "xa", "inter", inter,
-                     vector(b, self.tensors, p + "ffn_up.bias"))
+        self.product(
+            p + "ffn_up",
+            [(matrix(b, self.tensors, p + "ffn_up.weight"), 0)],
+            "xa",
+            "inter",
+            inter,
+            vector(b, self.tensors, p + "ffn_up.bias"),
+        )
         bert_ops.gelu(b, p + "gelu", x="inter", width=inter, rows=self.rows)
-        self.product(p + "ffn_down", [(matrix(b, self.tensors, p + "ffn_down.weight"), 0)], "inter", "xa",
-                     hidden, vector(b, self.tensors, p + "ffn_down.bias"), accumulate=True)
+        self.product(
+            p + "ffn_down",
+            [(matrix(b, self.tensors, p + "ffn_down.weight"), 0)],
+            "inter",
+            "xa",
+            hidden,
+            vector(b, self.tensors, p + "ffn_down.bias"),
+            accumulate=True,
+        )
         self.norm(p + "layer_output_norm", "xa", p + "layer_output_norm", "x")
 
 
@@ -139,8 +210,10 @@ def compile_bert_plan(manifest: dict, traits: dict, rows: int | None = None, seq
         "pipelines": builder.pipelines,
         "programs": builder.programs,
         "io": {"step": "step", "meta": "meta", "spans": "spans", "embeddings": "embeddings"},
-        "stats": {"weight_bytes": sum(w["size"] for w in builder.weights.values()),
-                  "dispatches": {"encode": len(builder.programs["encode"])}},
+        "stats": {
+            "weight_bytes": sum(w["size"] for w in builder.weights.values()),
+            "dispatches": {"encode": len(builder.programs["encode"])},
+        },
     }
 
 
@@ -149,8 +222,11 @@ def bert_plan_for(model, traits: dict) -> dict:
     path = model.folder / "plans" / f"encoder-{traits['key']}.json"
     try:
         plan = json.loads(path.read_text(encoding="utf-8"))
-        if (plan.get("compiler_version") == BERT_COMPILER_VERSION
-                and plan.get("manifest_created") == model.manifest.get("created") and plan.get("adapter") == traits):
+        if (
+            plan.get("compiler_version") == BERT_COMPILER_VERSION
+            and plan.get("manifest_created") == model.manifest.get("created")
+            and plan.get("adapter") == traits
+        ):
             return plan
     except (OSError, ValueError):
         pass

@@ -16,7 +16,10 @@ def test_gelu_matches_twin(width, n_tokens, capacity):
     y = (rng.standard_normal((capacity, width)) * 4).astype(np.float32)
     y[0, : min(width, 4)] = np.array([-40.0, 40.0, -6.0, 0.0], np.float32)[: min(width, 4)]
     (out,) = run_kernel(
-        "gelu", [y, step_uniform(n_tokens=n_tokens)], (-(-width // 64), capacity, 1), {"WIDTH": width},
+        "gelu",
+        [y, step_uniform(n_tokens=n_tokens)],
+        (-(-width // 64), capacity, 1),
+        {"WIDTH": width},
         read_back=(0,),
     )
     assert_close(out[:n_tokens], twin.gelu(y[:n_tokens]), atol=1e-6, rtol=1e-5, what=f"gelu width={width}")
@@ -46,8 +49,11 @@ def test_embed_bert_matches_twin(fmt):
     n = 9
     x = np.full((12, k), UNTOUCHED, np.float32)
     (out,) = run_kernel(
-        "embed_bert", [data, position, token_type, meta, x, step_uniform(n_tokens=n)], (-(-k // 64), 12, 1),
-        {"N": vocab, "K": k, "FORMAT": fmt}, read_back=(4,),
+        "embed_bert",
+        [data, position, token_type, meta, x, step_uniform(n_tokens=n)],
+        (-(-k // 64), 12, 1),
+        {"N": vocab, "K": k, "FORMAT": fmt},
+        read_back=(4,),
     )
     assert_close(out[:n], twin.embed_bert(word, position, token_type, meta[:n]), atol=0, rtol=0, what="embed_bert")
     assert np.all(out[n:] == UNTOUCHED), "embed_bert wrote rows past n_tokens"
@@ -67,11 +73,19 @@ def test_attention_bidirectional_matches_twin(lengths, n_heads, n_kv_heads, head
     meta, spans = twin.pack(lengths, capacity, len(lengths) + 1, 50, rng)
     o = np.full((capacity, n_heads * head_dim), UNTOUCHED, np.float32)
     scale = 1.0 / np.sqrt(head_dim)
-    constants = {"HEAD_DIM": head_dim, "N_HEADS": n_heads, "N_KV_HEADS": n_kv_heads, "SCALE": scale,
-                 "WORKGROUP": workgroup}
+    constants = {
+        "HEAD_DIM": head_dim,
+        "N_HEADS": n_heads,
+        "N_KV_HEADS": n_kv_heads,
+        "SCALE": scale,
+        "WORKGROUP": workgroup,
+    }
     (out,) = run_kernel(
-        "attention_bidirectional", [qkv, meta, spans, o, step_uniform(n_tokens=n)], (capacity, n_heads, 1),
-        constants, read_back=(3,),
+        "attention_bidirectional",
+        [qkv, meta, spans, o, step_uniform(n_tokens=n)],
+        (capacity, n_heads, 1),
+        constants,
+        read_back=(3,),
     )
     ref = twin.attention_bidirectional(qkv[:n], meta[:n], spans, n_heads, n_kv_heads, head_dim, scale)
     assert_close(out[:n], ref, atol=1e-5, rtol=1e-4, what=f"attention lengths={lengths}")
@@ -86,8 +100,11 @@ def test_mean_pool_matches_twin(width, lengths, normalize, workgroup):
     _, spans = twin.pack(lengths, n + 2, len(lengths) + 2, 10, rng)  # two empty slots at the end
     out = np.full((spans.shape[0], width), UNTOUCHED, np.float32)
     (got,) = run_kernel(
-        "mean_pool", [x, spans, out], (spans.shape[0], 1, 1),
-        {"WIDTH": width, "NORMALIZE": normalize, "WORKGROUP": workgroup}, read_back=(2,),
+        "mean_pool",
+        [x, spans, out],
+        (spans.shape[0], 1, 1),
+        {"WIDTH": width, "NORMALIZE": normalize, "WORKGROUP": workgroup},
+        read_back=(2,),
     )
     assert_close(got, twin.mean_pool(x, spans, normalize), atol=1e-6, rtol=1e-5, what=f"mean_pool width={width}")
     if normalize:
