@@ -9,7 +9,14 @@ import sys
 
 from desktop.errors import HearthError
 
-COMMAND_MODULES = ("desktop.cli.models_cmd", "desktop.cli.chat_cmd", "desktop.cli.docs_cmd", "desktop.cli.serve_cmd")
+COMMAND_MODULES = (
+    "desktop.cli.models_cmd",
+    "desktop.cli.chat_cmd",
+    "desktop.cli.docs_cmd",
+    "desktop.cli.serve_cmd",
+    "desktop.cli.summarize_cmd",
+    "desktop.cli.ask_cmd",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

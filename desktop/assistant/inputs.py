@@ -1,0 +1,77 @@
+"""What `hearth summarize` and `hearth ask` share: files into the library, a model into a session,
+and a progress line on stderr."""
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from desktop.assistant.errors import AssistantError
+
+
+def add_files(library, paths: Sequence[str], err=sys.stderr) -> list[int]:
+    """Adds (or re-uses) each file in the library; returns their document ids in the order given.
+
+    A file that cannot be read costs one line on `err`; the others go on. No readable file at all
+    is an error.
+    """
+    from desktop.documents.batch import add_paths
+
+    shown = set()
+
+    def progress(event) -> None:
+        shown.add(str(event.path))
+        if event.message:  # an error, or a note such as "read as cp1252"
+            print(f"{event.path}: {event.message}", file=err)
+
+    report = add_paths(library, [Path(p) for p in paths], on_progress=progress)
+    for path, message in report.failures:
+        if str(path) not in shown:  # a path that does not exist never reaches the progress callback
+            print(message, file=err)
+    doc_ids = list(dict.fromkeys(o.document.id for o in report.outcomes))
+    if not doc_ids:
+        raise AssistantError("None of the files could be read as a document; see the messages above.")
+    return doc_ids
+
+
+def model_and_library(model_id: str | None, progress: bool = True):
+    """(store, model id, library chunked by that model's tokenizer); imports the built-in model if needed."""
+    from desktop.documents.library import Library
+    from desktop.documents.tokens import model_token_counter
+    from desktop.importers.default_model import ensure_model
+    from desktop.store.model_store import ModelStore
+
+    store = ModelStore()
+    model_id = ensure_model(store, model_id, progress=progress)
+    return store, model_id, Library(token_counter=model_token_counter(model_id))
+
+
+def session_model(store, model_id: str, context: int | None, sampling):
+    """The model loaded on the GPU as a ChatModel (seconds: weights are read and kernels compiled)."""
+    from desktop.assistant.chat_model import SessionChatModel
+    from engine.session import Session
+
+    return SessionChatModel(Session(store.open_model(model_id), context=context), sampling)
+
+
+class ProgressLine:
+    """One line on a terminal, rewritten in place; one line per event when stderr is a file or pipe."""
+
+    def __init__(self, stream=sys.stderr):
+        self.stream = stream
+        self.live = stream.isatty()
+        self.width = 0
+
+    def show(self, event) -> None:
+        text = str(event)
+        if self.live:
+            self.stream.write("\r" + text.ljust(self.width))
+            self.width = len(text)
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.live and self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+            self.width = 0
