@@ -41,7 +41,7 @@ class SessionChatModel:
 
         self.session = session
         self.sampling = sampling or Sampling()  # greedy: answers about documents should not wander
-        self.context = session.runner.context
+        self.context = session.plan["context"]
         self.last = None
 
     def count(self, messages: list[dict]) -> int:
