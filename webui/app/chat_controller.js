@@ -26,16 +26,31 @@ export class ChatController {
     this.messages = [];
     /** @type {ChatEngine | null} */
     this.running = null;
+    /** True from the moment a message is sent until its answer is saved (set synchronously: no double sends). */
+    this.working = false;
     this.stopRequested = false;
     this.handlers = {
       onEdit: (/** @type {Message} */ m, /** @type {string} */ text) => this.editAndResend(m, text),
       onRegenerate: (/** @type {Message} */ m) => this.regenerate(m),
-      busy: () => this.running !== null,
+      busy: () => this.working,
     };
   }
 
   get busy() {
-    return this.running !== null;
+    return this.working;
+  }
+
+  /** Runs one send / regenerate / edit: the UI shows it as busy from the first instant to the end. @param {() => Promise<void>} work */
+  async exclusive(work) {
+    if (this.working) return;
+    this.working = true;
+    setGenerating(true);
+    try {
+      await work();
+    } finally {
+      this.working = false;
+      setGenerating(false);
+    }
   }
 
   /** @param {number | null} id */
@@ -62,7 +77,12 @@ export class ChatController {
 
   /** @param {string} text */
   async send(text) {
-    if (this.busy || !text.trim()) return;
+    if (!text.trim()) return;
+    await this.exclusive(() => this.sendNow(text));
+  }
+
+  /** @param {string} text */
+  async sendNow(text) {
     if (!this.conversation) {
       const title = text.trim().replace(/\s+/g, " ").slice(0, TITLE_LENGTH);
       this.conversation = await store.createConversation({
@@ -79,19 +99,25 @@ export class ChatController {
 
   /** @param {Message} answer */
   async regenerate(answer) {
-    if (!this.conversation || this.busy) return;
-    await store.deleteMessagesFrom(this.conversation.id, answer.id);
-    this.messages = this.messages.filter((m) => m.id < answer.id);
-    this.render();
-    await this.generate();
+    const conversation = this.conversation;
+    if (!conversation) return;
+    await this.exclusive(async () => {
+      await store.deleteMessagesFrom(conversation.id, answer.id);
+      this.messages = this.messages.filter((m) => m.id < answer.id);
+      this.render();
+      await this.generate();
+    });
   }
 
   /** @param {Message} message @param {string} text */
   async editAndResend(message, text) {
-    if (!this.conversation || this.busy) return;
-    await store.deleteMessagesFrom(this.conversation.id, message.id);
-    this.messages = this.messages.filter((m) => m.id < message.id);
-    await this.send(text);
+    const conversation = this.conversation;
+    if (!conversation) return;
+    await this.exclusive(async () => {
+      await store.deleteMessagesFrom(conversation.id, message.id);
+      this.messages = this.messages.filter((m) => m.id < message.id);
+      await this.sendNow(text);
+    });
   }
 
   stop() {
@@ -119,7 +145,6 @@ export class ChatController {
     const answer = new StreamingAnswer();
     const meter = new SpeedMeter();
     const settings = this.deps.settings();
-    setGenerating(true);
     this.stopRequested = false;
     let finishReason = "stop";
     let dropped = 0;
@@ -144,10 +169,12 @@ export class ChatController {
       }
     } catch (error) {
       this.running = null;
-      setGenerating(false);
       if (error instanceof DOMException && error.name === "AbortError") return this.render();
       console.warn("generation failed", error);
-      answer.fail(error instanceof Error ? error.message : String(error), () => { answer.article.remove(); this.generate(); });
+      answer.fail(error instanceof Error ? error.message : String(error), () => {
+        answer.article.remove();
+        this.exclusive(() => this.generate());
+      });
       return undefined;
     }
     this.running = null;
@@ -156,6 +183,10 @@ export class ChatController {
     showSpeed(rate, false);
     const meta = { finish_reason: finishReason, usage, dropped_turns: dropped, tokens_per_second: rate };
     this.showContextNotice(dropped);
+    if (!answer.text && (finishReason === "abort" || finishReason === "cancelled")) {
+      this.render();
+      return undefined;
+    }
     try {
       if (this.conversation?.id === conversation.id) {
         this.messages.push(await store.addMessage(conversation.id, { role: "assistant", content: answer.text, meta }));
@@ -163,7 +194,6 @@ export class ChatController {
         await store.addMessage(conversation.id, { role: "assistant", content: answer.text, meta });
       }
     } finally {
-      setGenerating(false);
       if (this.conversation?.id === conversation.id) this.render();
       this.deps.onConversationsChanged();
     }
