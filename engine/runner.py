@@ -1,9 +1,47 @@
 """ModelRunner: positions and chunking on top of a host. It knows how many tokens the KV cache
-holds and turns "prefill these tokens" / "decode one token" into host steps (docs/plan.md)."""
+holds and turns "prefill these tokens" / "decode one token" into host steps (docs/plan.md).
+A GPU error during a step (device lost, out of memory, validation) becomes a GPUFailure: after it
+the cache is in an unknown state, so the owner rebuilds the host (Session.reload)."""
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+import wgpu
+
 from desktop.errors import EngineError
+
+KEPT = "reload the model to continue (the conversation is kept)"
+
+
+class GPUFailure(EngineError):
+    """A step failed on the GPU; the host must be rebuilt before the next step."""
+
+
+def gpu_reason(error: Exception) -> str:
+    """The driver's reason: the last line of a wgpu error's message."""
+    text = str(error).strip()
+    return text.splitlines()[-1].strip().rstrip(".") if text else type(error).__name__
+
+
+def gpu_failure(error: Exception) -> GPUFailure:
+    """One actionable sentence for a wgpu error."""
+    text, reason = str(error), gpu_reason(error)
+    if "lost" in text.lower():
+        return GPUFailure(f"The GPU device was lost ({reason}); {KEPT}.")
+    if isinstance(error, wgpu.GPUOutOfMemoryError) or "out of memory" in text.lower():
+        return GPUFailure(
+            f"The GPU ran out of memory ({reason}); {KEPT}, or use a smaller --context or a smaller model."
+        )
+    return GPUFailure(f"The GPU reported an error ({reason}); {KEPT}.")
+
+
+@contextmanager
+def gpu_errors():
+    """Turns wgpu errors raised inside the block into GPUFailure."""
+    try:
+        yield
+    except wgpu.GPUError as e:
+        raise gpu_failure(e) from e
 
 
 @dataclass
@@ -57,10 +95,11 @@ class ModelRunner:
         for start in range(0, len(tokens), self.chunk):
             piece = tokens[start : start + self.chunk]
             last = start + self.chunk >= len(tokens)
-            self.host.write_tokens(piece)
-            self.host.write_tokens(piece, buffer="history", first=self.pos)
-            self._step(len(piece), sampling)
-            self.host.run("prefill_last" if last else "prefill")
+            with gpu_errors():
+                self.host.write_tokens(piece)
+                self.host.write_tokens(piece, buffer="history", first=self.pos)
+                self._step(len(piece), sampling)
+                self.host.run("prefill_last" if last else "prefill")
             if on_chunk:
                 on_chunk(piece)
             self.pos += len(piece)
@@ -71,13 +110,15 @@ class ModelRunner:
         picked it, but writing it keeps the host stateless about where tokens came from."""
         if self.pos + 1 > self.context:
             raise EngineError("The context is full; start a new chat or raise --context.")
-        self.host.write_tokens([token])
-        self.host.write_tokens([token], buffer="history", first=self.pos)
-        self._step(1, sampling)
-        self.host.run("decode")
+        with gpu_errors():
+            self.host.write_tokens([token])
+            self.host.write_tokens([token], buffer="history", first=self.pos)
+            self._step(1, sampling)
+            self.host.run("decode")
         self.pos += 1
         return self._sampled()
 
     def _sampled(self) -> int:
         self.sample_index += 1
-        return self.host.read_sampled()
+        with gpu_errors():
+            return self.host.read_sampled()

@@ -1,6 +1,12 @@
 """A generation session: prompt → template → tokens → prefill chunks → decode steps → sampler →
 streamed text, on the native host. The KV cache is kept across requests: a new request only
-prefills the tokens after the longest prefix it shares with what the cache holds."""
+prefills the tokens after the longest prefix it shares with what the cache holds.
+
+When a step fails on the GPU (device lost, out of memory) the request raises GPUFailure (an
+EngineError) and the session is marked for reload: `reload()` rebuilds the host — on a fresh
+device when the old one is lost — and the next request (which reloads by itself if the caller
+did not) prefills the whole conversation again. The conversation lives in the caller's messages,
+so nothing of it is lost."""
 
 import os
 import time
@@ -13,7 +19,7 @@ from desktop.errors import EngineError
 from desktop.store.model_store import StoredModel
 from engine.plan import plan_for
 from engine.plan.adapter import traits_of
-from engine.runner import ModelRunner, Sampling
+from engine.runner import GPUFailure, ModelRunner, Sampling, gpu_reason
 from engine.text import StreamDecoder, render_chat
 
 DEFAULT_CONTEXT = {"cpu": 2048, "gpu": 8192}
@@ -25,6 +31,7 @@ class Result:
     finish_reason: str = "stop"
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_tokens: int = 0  # prompt tokens whose K/V were reused from the previous request
     timings: dict = field(default_factory=dict)
 
     def as_json(self) -> dict:
@@ -64,10 +71,22 @@ def check_memory(plan: dict, traits: dict, model_id: str) -> None:
         )
 
 
+def _drop_lost_default_device() -> None:
+    """The process-wide device is cached; once lost, every later call on it fails, so forget it."""
+    import wgpu
+
+    from engine.native import gpu
+
+    try:
+        gpu.device().create_buffer(size=4, usage=wgpu.BufferUsage.COPY_DST)
+    except wgpu.GPUError:
+        gpu.device.cache_clear()
+
+
 class Session:
     def __init__(self, model: StoredModel, context: int | None = None, host_factory=None):
+        """host_factory(plan, model_folder) → host; default: the native Host on the shared device."""
         from engine.native import gpu
-        from engine.native.host import Host
 
         start = time.perf_counter()
         self.model = model
@@ -78,16 +97,39 @@ class Session:
         )
         self.plan = plan_for(model, context, traits)
         check_memory(self.plan, traits, self.model_id)
-        self.host = (host_factory or Host)(self.plan, model.folder)
-        self.runner = ModelRunner(self.host)
+        self.host_factory = host_factory
+        self.needs_reload = False
+        self._build_host()
         self.tokenizer = Tokenizer.from_file(str(model.folder / "tokenizer.json"))
         template_path = model.folder / "chat_template.jinja"
         self.template = template_path.read_text(encoding="utf-8") if template_path.exists() else None
         specials = model.manifest.get("special_tokens") or {}
         self.eos = set(specials.get("eos") or [])
         self.bos_id = specials.get("bos")
-        self.cached: list[int] = []  # tokens whose K/V the cache holds, in order
         self.load_seconds = time.perf_counter() - start
+
+    def _build_host(self) -> None:
+        import wgpu
+
+        from engine.native.host import Host
+
+        self.host = self.runner = None  # free the old buffers before allocating new ones
+        try:
+            self.host = (self.host_factory or Host)(self.plan, self.model.folder)
+        except wgpu.GPUError as e:
+            raise EngineError(
+                f"Model '{self.model_id}' at context {self.plan['context']} could not be loaded on the GPU "
+                f"({gpu_reason(e)}); use a smaller --context or a smaller model."
+            ) from e
+        self.runner = ModelRunner(self.host)
+        self.cached: list[int] = []  # tokens whose K/V the cache holds, in order
+
+    def reload(self) -> None:
+        """Rebuilds the host after a GPU failure; the next request prefills its whole prompt."""
+        if self.host_factory is None:
+            _drop_lost_default_device()
+        self._build_host()
+        self.needs_reload = False
 
     # ---- prompts ----
     def _token_text(self, token_id) -> str:
@@ -140,13 +182,27 @@ class Session:
     ) -> Iterator[str]:
         if not prompt:
             raise EngineError("The prompt is empty; type something to send.")
-        context = self.runner.context
+        context = self.plan["context"]
         if len(prompt) >= context:
             raise EngineError(
                 f"The prompt has {len(prompt)} tokens but the context holds {context}; "
-                "shorten it, start a new chat, or raise --context."
+                "use a shorter prompt, start a new chat, or use a larger --context."
             )
+        if self.needs_reload:
+            self.reload()
+        try:
+            yield from self._generate(prompt, sampling, max_tokens, stop, result)
+        except GPUFailure:
+            self.needs_reload = True
+            self.cached = []
+            raise
+
+    def _generate(
+        self, prompt: list[int], sampling: Sampling, max_tokens: int, stop: list[str] | None, result: Result
+    ) -> Iterator[str]:
+        context = self.runner.context
         shared = self._reuse_prefix(prompt)
+        result.cached_tokens = shared
         self.runner.rewind(shared)
         self.cached = prompt[:shared]
         started = time.perf_counter()
