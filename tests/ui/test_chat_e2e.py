@@ -86,8 +86,11 @@ def test_chat_streams_stops_regenerates_and_survives_a_restart(ui_browser, home,
     assert "Adapter:" in page.inner_text("#status-adapter")
     ui.screenshot("e2e-answer")
 
+    page.click("#open-settings")
+    page.fill("input[name=max_tokens]", "200")
+    page.click("#settings-form button[type=submit]")
     page.click(f"{ANSWER} button:has-text('Regenerate')")
-    page.wait_for_selector("#stop", state="visible")
+    poll(page, "document.querySelector('article.message.assistant.streaming .message-body')?.innerText.length > 3")
     page.keyboard.press("Escape")
     page.wait_for_selector("body:not(.generating)", timeout=60_000)
     assert page.locator(ANSWER).count() == 1

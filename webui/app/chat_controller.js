@@ -44,6 +44,7 @@ export class ChatController {
   async exclusive(work) {
     if (this.working) return;
     this.working = true;
+    this.stopRequested = false;
     setGenerating(true);
     try {
       await work();
@@ -145,7 +146,6 @@ export class ChatController {
     const answer = new StreamingAnswer();
     const meter = new SpeedMeter();
     const settings = this.deps.settings();
-    this.stopRequested = false;
     let finishReason = "stop";
     let dropped = 0;
     /** @type {any} */
