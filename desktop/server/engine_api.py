@@ -51,7 +51,7 @@ def model_info(server, model_id: str) -> dict:
         "id": manifest["id"], "name": manifest.get("name", manifest["id"]),
         "architecture": manifest["architecture"], "context_length": manifest.get("context_length"),
         "chat_template": template_path.read_text(encoding="utf-8") if template_path.exists() else None,
-        "bos_token": text_of(special.get("bos")), "eos_token": text_of(eos[0] if eos else None),
+        "bos_token": text_of(special.get("bos")), "eos_token": text_of(min(eos) if eos else None),
         "stop_token_ids": [int(t) for t in eos],
     }
 

@@ -64,7 +64,10 @@ export class WebEngine {
     this.info = info;
     this.host = host;
     this.tokenizer = tokenizer;
-    this.session = new ChatSession(host, tokenizer);
+    // Replies leave special tokens out, as the native host's text does.
+    const replyOptions = { skip_special_tokens: true, clean_up_tokenization_spaces: false };
+    const replyDecoder = { decode: (/** @type {number[]} */ ids) => tokenizer.inner.decode(ids, replyOptions) };
+    this.session = new ChatSession(host, replyDecoder);
     this.loadSeconds = loadSeconds;
     this.interrupted = { aborted: false };
     /** @type {Promise<unknown>} generations run one at a time, in call order */

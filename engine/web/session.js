@@ -5,7 +5,7 @@ import { ContextFullError, EngineError } from "./errors.js";
 import { TextStreamer } from "./text_stream.js";
 
 /** @typedef {import("./host.js").PlanHost} PlanHost */
-/** @typedef {import("./tokenizer.js").TextTokenizer} TextTokenizer */
+/** @typedef {import("./text_stream.js").Decoder} Decoder */
 /**
  * @typedef {{
  *   maxTokens?: number, temperature?: number, topP?: number, topK?: number, minP?: number, seed?: number,
@@ -27,20 +27,19 @@ export function commonPrefix(a, b) {
 }
 
 export class ChatSession {
-  /** @param {PlanHost} host @param {TextTokenizer} tokenizer */
+  /** @param {PlanHost} host @param {Decoder} tokenizer  turns reply token ids into text */
   constructor(host, tokenizer) {
     this.host = host;
     this.tokenizer = tokenizer;
     /** Token ids whose keys and values sit in the KV cache, at positions 0 .. cached.length - 1. */
     /** @type {number[]} */
     this.cached = [];
-    /** Counts sampled tokens: with the seed it picks the sampler's random stream. */
+    /** Tokens sampled in this request: with the seed it picks the sampler's random stream. */
     this.sampleIndex = 0;
   }
 
   reset() {
     this.cached = [];
-    this.sampleIndex = 0;
   }
 
   get context() {
@@ -65,6 +64,7 @@ export class ChatSession {
 
     // Reuse the cached prefix; at least the last prompt token is run again to get its logits.
     const reused = Math.min(commonPrefix(this.cached, prompt), prompt.length - 1);
+    this.sampleIndex = 0; // a request's draws depend only on its seed, as the native host's first request
     this.cached = prompt.slice(0, reused);
     const started = performance.now();
     let pos = reused;
@@ -72,9 +72,12 @@ export class ChatSession {
     while (pos < prompt.length) {
       const n = Math.min(this.host.plan.chunk, prompt.length - pos);
       const last = pos + n === prompt.length;
+      // A lone last token (a reused cache) goes through the 1-row decode program: a prefill chunk
+      // costs its full row capacity whatever n_tokens is.
+      const program = !last ? "prefill" : n === 1 ? "decode" : "prefill_last";
       const step = { ...sampling, pos, n_tokens: n, kv_len: pos + n, sample_index: this.sampleIndex, history_len: pos + n };
       this.host.writeHistory(prompt.slice(pos, pos + n), pos);
-      const sampled = await this.host.runStep(last ? "prefill_last" : "prefill", step, prompt.slice(pos, pos + n));
+      const sampled = await this.host.runStep(program, step, prompt.slice(pos, pos + n));
       this.cached.push(...prompt.slice(pos, pos + n));
       pos += n;
       if (last) {

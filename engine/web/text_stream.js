@@ -19,12 +19,17 @@ export class TextStreamer {
     this.stopped = false;
   }
 
+  /** @param {number[]} ids */
+  decode(ids) {
+    return ids.length ? this.tokenizer.decode(ids) : "";
+  }
+
   /** Adds one token; returns the text that may be shown now ("" when nothing is safe yet). */
   push(/** @type {number} */ id) {
     if (this.stopped) return "";
     this.ids.push(id);
-    const before = this.tokenizer.decode(this.ids.slice(this.prefixOffset, this.readOffset));
-    const after = this.tokenizer.decode(this.ids.slice(this.prefixOffset));
+    const before = this.decode(this.ids.slice(this.prefixOffset, this.readOffset));
+    const after = this.decode(this.ids.slice(this.prefixOffset));
     if (after.length > before.length && !after.endsWith(REPLACEMENT)) {
       this.text += after.slice(before.length);
       this.prefixOffset = this.readOffset;
@@ -33,11 +38,12 @@ export class TextStreamer {
     return this.release(false);
   }
 
-  /** Flushes what was held back when generation ends (an unfinished last character comes out as U+FFFD, as a full decode gives). */
+  /** Flushes what was held back when generation ends; an unfinished last character is dropped. */
   finish() {
     if (!this.stopped && this.readOffset < this.ids.length) {
-      const before = this.tokenizer.decode(this.ids.slice(this.prefixOffset, this.readOffset));
-      this.text += this.tokenizer.decode(this.ids.slice(this.prefixOffset)).slice(before.length);
+      const before = this.decode(this.ids.slice(this.prefixOffset, this.readOffset));
+      const after = this.decode(this.ids.slice(this.prefixOffset)).replace(/\uFFFD+$/, "");
+      this.text += after.slice(before.length);
       this.readOffset = this.ids.length;
     }
     return this.release(true);
