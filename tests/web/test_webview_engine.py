@@ -159,7 +159,8 @@ COLORS = [{"role": "user", "content": "Name three colors."}]
 GREEDY_CHAT = """
   const { createEngine } = await import('/engine/engine.js');
   const progress = [];
-  const engine = await createEngine(arg.id, { contextSize: arg.context, initProgressCallback: (p) => progress.push(p) });
+  const initProgressCallback = (p) => progress.push(p);
+  const engine = await createEngine(arg.id, { contextSize: arg.context, initProgressCallback });
   const greedy = { messages: arg.messages, temperature: 0, max_tokens: arg.maxTokens };
   const whole = await engine.chat.completions.create(greedy);
   const chunks = [];
