@@ -73,6 +73,7 @@ export class ChatController {
 
   render() {
     renderMessages(this.messages, this.handlers);
+    byId("export-conversation").hidden = this.conversation === null;
     byId("welcome").hidden = !(document.body.classList.contains("first-run") && this.messages.length === 0);
   }
 
