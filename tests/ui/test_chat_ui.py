@@ -157,3 +157,19 @@ def test_light_and_dark_screenshots(ui, fake_api):
     ui.screenshot("ui-zoom-200")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     assert page.locator("#prompt").is_visible() and page.locator("#send").is_visible()
+
+
+def test_model_manager_lists_size_quantization_memory_and_license(ui, fake_api):
+    page = ui.page
+    page.click("#open-models")
+    row = page.locator("#installed-models tr").first
+    row.wait_for()
+    cells = row.locator("td").all_inner_texts()
+    assert cells[:4] == ["12.3 MB", "q4", "16.0 MB", "apache-2.0"]
+    assert "In use" in cells[4]
+    entry = page.locator(".catalog-entry").first
+    assert "Tiny Chat" in entry.inner_text() and "90.0 MB" in entry.inner_text()
+    assert entry.locator("button:has-text('Download')").is_visible()
+    ui.screenshot("ui-models")
+    page.keyboard.press("Escape")
+    assert not page.is_visible("#models-dialog")
