@@ -8,7 +8,7 @@ from pathlib import Path
 from desktop.assistant.errors import AssistantError
 
 
-def add_files(library, paths: Sequence[str], err=sys.stderr) -> list[int]:
+def add_files(library, paths: Sequence[str], err=None) -> list[int]:
     """Adds (or re-uses) each file in the library; returns their document ids in the order given.
 
     A file that cannot be read costs one line on `err`; the others go on. No readable file at all
@@ -16,11 +16,14 @@ def add_files(library, paths: Sequence[str], err=sys.stderr) -> list[int]:
     """
     from desktop.documents.batch import add_paths
 
+    err = err or sys.stderr
     shown = set()
 
     def progress(event) -> None:
         shown.add(str(event.path))
-        if event.message:  # an error, or a note such as "read as cp1252"
+        if event.status == "failed":
+            print(event.message, file=err)  # the message names the file
+        elif event.message:  # a note such as "read as cp1252"
             print(f"{event.path}: {event.message}", file=err)
 
     report = add_paths(library, [Path(p) for p in paths], on_progress=progress)
@@ -56,8 +59,8 @@ def session_model(store, model_id: str, context: int | None, sampling):
 class ProgressLine:
     """One line on a terminal, rewritten in place; one line per event when stderr is a file or pipe."""
 
-    def __init__(self, stream=sys.stderr):
-        self.stream = stream
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
         self.live = stream.isatty()
         self.width = 0
 
