@@ -17,7 +17,7 @@ class SourceDocument:
     file: str  # the path the user added
     name: str
     text: str  # the whole extracted text; chunk.text == text[chunk.char_start:chunk.char_end]
-    chunks: Sequence  # StoredChunk-like: text, page, section, char_start, char_end
+    chunks: Sequence  # StoredChunk-like: text, page, section, char_start, char_end, token_count
 
 
 @dataclass(frozen=True)

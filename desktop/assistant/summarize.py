@@ -94,6 +94,7 @@ class Summarizer:
         self.text = prompts.load("summarize")
         self.system = prompts.fill(self.text["system"], language=language or prompts.user_language())
         self.reduce_calls = 0
+        self._bare_tokens = None  # a chat template's tokens around an empty message
 
     # ---- prompts ----
     def _messages(self, stage: str, **values) -> list[dict]:
@@ -117,8 +118,9 @@ class Summarizer:
         return self.model.context - self.model.count(self._messages(stage, **values)) - answer_tokens - MARGIN
 
     def _text_tokens(self, text: str) -> int:
-        bare = [{"role": "user", "content": ""}]
-        return self.model.count([{"role": "user", "content": text}]) - self.model.count(bare)
+        if self._bare_tokens is None:
+            self._bare_tokens = self.model.count([{"role": "user", "content": ""}])
+        return self.model.count([{"role": "user", "content": text}]) - self._bare_tokens
 
     def _call(self, messages: list[dict], max_tokens: int, progress: Progress, stream: bool = False) -> str:
         check_cancel(self.cancel)
@@ -137,7 +139,9 @@ class Summarizer:
             prompts.data_block("document", d.text, id=n, name=d.name) for n, d in enumerate(documents, 1)
         )
         single = self._messages("single", documents=blocks, style_instruction=self._style())
-        if self._fits(single, self.max_tokens):
+        # stored chunk sizes are a cheap first test: a 300-page book is not tokenized whole to learn it is long
+        maybe_fits = sum(c.token_count for d in documents for c in d.chunks) < self.model.context
+        if maybe_fits and self._fits(single, self.max_tokens):
             text = self._call(single, self.max_tokens, Progress("read", 1, 1), stream=True)
             return Summary(text, self.style, "single", 1, 0, names)
         notes = self._map(documents)
