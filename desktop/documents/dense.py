@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from desktop.documents.errors import DocumentError
 from desktop.documents.library import Library
 from desktop.errors import HearthError
 
@@ -106,7 +107,10 @@ class DenseIndex:
         ids = list(doc_ids) if doc_ids is not None else [d.id for d in self.library.documents()]
         all_ids, blocks = [], []
         for doc_id in ids:
-            found = self.vectors(doc_id)
+            try:
+                found = self.vectors(doc_id)
+            except DocumentError:
+                continue  # removed while we ranked; BM25 skips it too
             if found is not None and found[0]:
                 all_ids += found[0]
                 blocks.append(found[1])

@@ -57,3 +57,14 @@ def test_pack_keeps_order_and_respects_rows_and_sequence_slots():
     assert batches == [[0, 1], [2, 3, 4], [5], [6]]
     for batch in batches:
         assert sum(len(encodings[i].ids) for i in batch) <= 256 and len(batch) <= 3
+
+
+def test_the_gpu_mapping_gives_the_same_embeddings(embedder, embedding_model_store):
+    """The plan a real GPU gets (1024 rows, 64 texts, 128-wide workgroups) run here on lavapipe."""
+    from engine.embeddings import Embedder
+    from engine.plan.adapter import traits_for
+
+    gpu_embedder = Embedder(store=embedding_model_store, traits=traits_for("gpu"))
+    assert (gpu_embedder.plan["rows"], gpu_embedder.plan["sequences"]) == (1024, 64)
+    texts = SENTENCES[:2]
+    assert np.abs(gpu_embedder.embed(texts) - embedder.embed(texts)).max() < 1e-5
