@@ -1,6 +1,14 @@
 """Hearth's server with every API registered: what the window (desktop/app.py) and `hearth serve` run."""
 
-from desktop.server import app_api, chat_api, conversations_api, engine_api, models_api, status_api
+from desktop.server import (
+    app_api,
+    chat_api,
+    conversations_api,
+    documents_api,
+    engine_api,
+    models_api,
+    status_api,
+)
 from desktop.server.jobs import Jobs
 from desktop.server.local_server import LocalServer
 from desktop.store.model_store import ModelStore
@@ -25,6 +33,7 @@ def build_server(
     conversations_api.register(server)
     models_api.register(server)
     chat_api.register(server, session_factory)
+    documents_api.register(server)  # after chat: documents run on the chat engine's session
     status_api.register(server, setup=first_run_import)
     if bridge is not None:
         app_api.register(server, bridge)
