@@ -61,8 +61,13 @@ def default_model_home(tmp_path_factory):
 
 
 def copy_default_model(source_home, home) -> None:
+    """The built-in model in `home`, sharing compiled plans with the other tests (compiling is slow)."""
     ModelStore(home)
-    shutil.copytree(source_home / "models" / DEFAULT_MODEL_ID, home / "models" / DEFAULT_MODEL_ID)
+    target = home / "models" / DEFAULT_MODEL_ID
+    shutil.copytree(source_home / "models" / DEFAULT_MODEL_ID, target, ignore=shutil.ignore_patterns("plans"))
+    shared_plans = source_home / "models" / DEFAULT_MODEL_ID / "plans"
+    shared_plans.mkdir(exist_ok=True)
+    (target / "plans").symlink_to(shared_plans, target_is_directory=True)
 
 
 class Running:

@@ -62,9 +62,15 @@ def drive(window, server, result_path: str, screenshot_path: str, shot: Screensh
         seen["window_title"] = window.title
         seen["document_title"] = window.run_js("document.title")
         window.run_js(f"localStorage.setItem('hearth.settings', JSON.stringify({json.dumps(SETTINGS)}))")
-        window.events.loaded.clear()
         window.run_js("location.reload()")
-        window.events.loaded.wait(60)
+        time.sleep(1)
+        seen["reloaded"] = _wait(
+            lambda: window.run_js(
+                "document.readyState === 'complete' && !!document.querySelector('#prompt') && "
+                "!!document.querySelector('#model-select option')"
+            ),
+            60,
+        )
         seen["app_info"] = json.loads(
             window.run_js(
                 "(() => { const x = new XMLHttpRequest(); x.open('GET', '/api/app/info', false); x.send();"
@@ -82,16 +88,16 @@ def drive(window, server, result_path: str, screenshot_path: str, shot: Screensh
         )
         started = time.monotonic()
 
-        def answered():
-            text = window.run_js("document.querySelector('#messages').innerText")
-            generating = window.run_js("!document.querySelector('#stop').hidden")
-            return text if (text and QUESTION in text and len(text) > len(QUESTION) + 3 and not generating) else None
+        def answered():  # the UI saves the reply when the stream has ended
+            for conversation in client.get("/api/conversations").json()["conversations"]:
+                messages = client.get(f"/api/conversations/{conversation['id']}").json()["messages"]
+                if any(m["role"] == "assistant" and m["content"].strip() for m in messages):
+                    return messages
+            return None
 
-        seen["messages_text"] = _wait(answered, 240, 1.0)
+        seen["saved"] = _wait(answered, 240, 1.0)
         seen["answer_seconds"] = round(time.monotonic() - started, 1)
-        seen["conversations"] = client.get("/api/conversations").json()["conversations"]
-        if seen["conversations"]:
-            seen["saved"] = client.get(f"/api/conversations/{seen['conversations'][0]['id']}").json()["messages"]
+        seen["messages_text"] = window.run_js("document.querySelector('#messages').innerText")
         seen["screenshot"] = shot.take(window, screenshot_path)
     except Exception as e:  # reported to the test, which fails with it
         seen["errors"].append(f"{type(e).__name__}: {e}")
