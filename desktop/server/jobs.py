@@ -66,6 +66,13 @@ class Job:
         sizes = [size for _, size in self.files.values()]
         return None if not sizes or None in sizes else sum(sizes)
 
+    def _phase(self) -> str:
+        """A pull imports once every file it has heard of is complete."""
+        total = self.bytes_total
+        if self.kind == "pull" and self.state == "running" and total and self.bytes_done >= total:
+            return "import"
+        return self.phase
+
     def as_dict(self) -> dict:
         with self._lock:
             rate = 0.0
@@ -77,7 +84,7 @@ class Job:
                 "kind": self.kind,
                 "title": self.title,
                 "state": self.state,
-                "phase": self.phase,
+                "phase": self._phase(),
                 "file": self.file,
                 "bytes_done": self.bytes_done,
                 "bytes_total": self.bytes_total,
