@@ -15,14 +15,12 @@ FAKE_ENGINE = Path(__file__).with_name("fake_engine.js")
 
 
 @pytest.fixture(scope="session")
-def ui_browser(tmp_path_factory):
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("ui-chromium")), executable_path=CHROMIUM, headless=True,
-            args=CHROMIUM_FLAGS, viewport={"width": 1100, "height": 720})
-        yield context
-        context.close()
+def ui_browser(tmp_path_factory, playwright_driver):
+    context = playwright_driver.chromium.launch_persistent_context(
+        str(tmp_path_factory.mktemp("ui-chromium")), executable_path=CHROMIUM, headless=True,
+        args=CHROMIUM_FLAGS, viewport={"width": 1100, "height": 720})
+    yield context
+    context.close()
 
 
 @pytest.fixture(scope="session")

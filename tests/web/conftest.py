@@ -35,17 +35,15 @@ def local_server(default_store):
 
 
 @pytest.fixture(scope="session")
-def browser_context(tmp_path_factory):
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_FLAGS,
-        )
-        yield context
-        context.close()
+def browser_context(tmp_path_factory, playwright_driver):
+    context = playwright_driver.chromium.launch_persistent_context(
+        str(tmp_path_factory.mktemp("chromium-profile")),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_FLAGS,
+    )
+    yield context
+    context.close()
 
 
 @pytest.fixture
