@@ -28,16 +28,16 @@ GROUPS = {  # kernel name prefix -> group shown by --profile
 }
 
 
-def open_runner(store: ModelStore, model_id: str, context: int, mapping: dict | None, chunk: int | None) -> ModelRunner:
+def open_runner(store: ModelStore, model_id: str, context: int, overrides: dict, chunk: int | None) -> ModelRunner:
     traits = traits_of(gpu.adapter())
-    if mapping:  # a thread-mapping experiment: what adapter.py would choose instead
-        original = graph.matvec_mapping
-        graph.matvec_mapping = lambda _traits: mapping
+    originals = {name: getattr(graph, name) for name in overrides}
+    for name, value in overrides.items():  # experiments: what adapter.py would choose instead
+        setattr(graph, name, lambda *_args, value=value: value)
     try:
         plan = compile_plan(store.open_model(model_id).manifest, context, traits, chunk=chunk)
     finally:
-        if mapping:
-            graph.matvec_mapping = original
+        for name, original in originals.items():
+            setattr(graph, name, original)
     return ModelRunner(Host(plan, store.open_model(model_id).folder))
 
 
@@ -85,6 +85,33 @@ def _gpu_seconds(host: Host, recorded: list, repeats: int) -> float:
     return (time.perf_counter() - started) / repeats
 
 
+def run_raw(host: Host, program: str) -> None:
+    """host.run through wgpu-native's C calls directly (no wgpu-py argument handling): what a
+    leaner host could spend encoding a step."""
+    from wgpu.backends.wgpu_native._api import ffi, lib
+
+    encoder = host.device.create_command_encoder()
+    compute = encoder.begin_compute_pass()
+    handle, current = compute._internal, None
+    for pipeline, group, workgroups in host.programs[program]:
+        if pipeline is not current:
+            lib.wgpuComputePassEncoderSetPipeline(handle, pipeline._internal)
+            current = pipeline
+        lib.wgpuComputePassEncoderSetBindGroup(handle, 0, group._internal, 0, ffi.NULL)
+        lib.wgpuComputePassEncoderDispatchWorkgroups(handle, *workgroups)
+    compute.end()
+    host.device.queue.submit([encoder.finish()])
+
+
+def _per_step_ms(host: Host, step, repeats: int) -> float:
+    host.read_sampled()
+    started = time.perf_counter()
+    for _ in range(repeats):
+        step()
+    host.read_sampled()
+    return (time.perf_counter() - started) / repeats * 1e3
+
+
 def profile(runner: ModelRunner, program: str, pos: int, repeats: int = 20) -> dict:
     """Milliseconds per step: GPU time of the whole program and of each kernel group alone,
     Python encoding of the pass, and one 4-byte read-back."""
@@ -109,6 +136,13 @@ def profile(runner: ModelRunner, program: str, pos: int, repeats: int = 20) -> d
     for _ in range(repeats):
         host.run(program)
     out["encode_cpu"] = (time.perf_counter() - started) / repeats * 1e3
+    started = time.perf_counter()
+    for _ in range(repeats):
+        run_raw(host, program)
+    out["encode_raw_cpu"] = (time.perf_counter() - started) / repeats * 1e3
+    # steps submitted back to back, read back once: the rate a pipelined runner would reach
+    out["unsynced_step"] = _per_step_ms(host, lambda: host.run(program), repeats)
+    out["unsynced_raw_step"] = _per_step_ms(host, lambda: run_raw(host, program), repeats)
     host.read_sampled()
     started = time.perf_counter()
     for _ in range(repeats):
@@ -127,18 +161,24 @@ def main(build, shapes: dict, anchors: dict) -> None:
     p.add_argument("--context", type=int, default=8192)
     p.add_argument("--chunk", type=int, help="prefill chunk (default: adapter.py's choice)")
     p.add_argument("--mapping", help="matvec THREADS_PER_ROW x ROWS_PER_WORKGROUP, e.g. 8x8")
+    p.add_argument("--splits", type=int, help="attention_decode splits (default: adapter.py's choice)")
+    p.add_argument("--norm-workgroup", type=int, help="norm/attention workgroup (default: adapter.py's)")
     p.add_argument("--bandwidth", type=float, default=2.96e12, help="device copy bytes/s (DESIGN §6)")
-    p.add_argument("--profile", action="store_true")
+    p.add_argument("--profile", nargs="?", const="all", choices=["all", "decode"])
     p.add_argument("--json")
     args = p.parse_args()
-    mapping = None
+    overrides = {}
     if args.mapping:
         lanes, rows = (int(v) for v in args.mapping.split("x"))
-        mapping = {"THREADS_PER_ROW": lanes, "ROWS_PER_WORKGROUP": rows}
+        overrides["matvec_mapping"] = {"THREADS_PER_ROW": lanes, "ROWS_PER_WORKGROUP": rows}
+    if args.splits:
+        overrides["attention_splits"] = args.splits
+    if args.norm_workgroup:
+        overrides["norm_workgroup"] = args.norm_workgroup
     store = ModelStore(args.home)
     info = gpu.adapter().info
     print(
-        f"adapter: {info.get('device')} ({info.get('backend_type')}), mapping {args.mapping or 'default'}, "
+        f"adapter: {info.get('device')} ({info.get('backend_type')}), overrides {overrides or 'none'}, "
         f"chunk {args.chunk or 'default'}",
         flush=True,
     )
@@ -148,7 +188,7 @@ def main(build, shapes: dict, anchors: dict) -> None:
             started = time.perf_counter()
             build(store, name)
             print(f"built {name} in {time.perf_counter() - started:.1f} s", flush=True)
-        runner = open_runner(store, name, args.context, mapping, args.chunk)
+        runner = open_runner(store, name, args.context, overrides, args.chunk)
         host, stats = runner.host, runner.plan["stats"]
         timing = time_generation(runner, args.prompt, args.decode, args.repeats)
         per_token = stats["weight_bytes_per_token"]
@@ -167,8 +207,8 @@ def main(build, shapes: dict, anchors: dict) -> None:
         }
         if args.profile:
             row["profile_decode_ms"] = profile(runner, "decode", pos=args.prompt)
-            row["profile_prefill_ms"] = profile(runner, "prefill", pos=args.prompt // 2, repeats=5)
-            print(json.dumps({name: [row["profile_decode_ms"], row["profile_prefill_ms"]]}), flush=True)
+            if args.profile == "all":
+                row["profile_prefill_ms"] = profile(runner, "prefill", pos=args.prompt // 2, repeats=2)
         results.append(row)
         row["chunk"] = runner.chunk
         print(json.dumps(row), flush=True)
