@@ -151,6 +151,8 @@ export class ChatController {
     let dropped = 0;
     /** @type {any} */
     let usage = null;
+    /** @type {any} answers about documents: their citations, documents and style (documents_engine.js) */
+    let documents = null;
     try {
       const engine = await this.deps.engine();
       this.running = engine;
@@ -167,6 +169,7 @@ export class ChatController {
         if (piece) { meter.tick(); answer.append(piece); showSpeed(meter.rate(), true); }
         if (chunk.choices?.[0]?.finish_reason) finishReason = chunk.choices[0].finish_reason;
         if (chunk.usage) usage = chunk.usage;
+        if (chunk.hearth?.documents) documents = chunk.hearth.documents;
       }
     } catch (error) {
       this.running = null;
@@ -182,7 +185,7 @@ export class ChatController {
     if (this.stopRequested && finishReason === "stop") finishReason = "abort";
     const rate = usage?.extra?.decode_tokens_per_s ?? meter.rate();
     showSpeed(rate, false);
-    const meta = { finish_reason: finishReason, usage, dropped_turns: dropped, tokens_per_second: rate };
+    const meta = { finish_reason: finishReason, usage, dropped_turns: dropped, tokens_per_second: rate, ...(documents ? { documents } : {}) };
     this.showContextNotice(dropped);
     if (!answer.text && (finishReason === "abort" || finishReason === "cancelled")) {
       this.render();

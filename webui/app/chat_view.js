@@ -1,5 +1,6 @@
 // The message list: user messages as plain text, answers as inert Markdown, each with its actions
 // (copy; edit-and-resend on user messages; regenerate on the last answer).
+import { decorateAnswer } from "./documents_citations.js";
 import { byId, copyWithFeedback, el } from "./dom.js";
 import { renderMarkdown } from "./markdown.js";
 
@@ -45,10 +46,12 @@ export function messageElement(message, isLastAnswer, handlers) {
       onclick: () => { if (!handlers.busy()) handlers.onRegenerate(message); },
     }, "Regenerate"));
   }
+  const sources = message.role === "assistant" ? decorateAnswer(body, message.meta?.documents) : null;
   const note = message.role === "assistant" ? answerNote(message.meta) : "";
   const article = el("article", { class: `message ${message.role}`, "data-message-id": String(message.id) },
     el("div", { class: "message-role" }, message.role === "user" ? "You" : "Hearth"),
     body,
+    sources,
     note ? el("p", { class: "message-note" }, note) : null,
     actions);
   return article;

@@ -4,6 +4,8 @@ import { api } from "./api.js";
 import { ChatController } from "./chat_controller.js";
 import { ConversationList } from "./conversation_list.js";
 import { byId, el, formatBytes } from "./dom.js";
+import { setupPassageDialog } from "./documents_citations.js";
+import { DocumentsPanel } from "./documents_panel.js";
 import { chooseEngine, loadEngine } from "./engine_choice.js";
 import { setupKeyboard, autoGrow } from "./keyboard.js";
 import { ModelManager } from "./model_manager.js";
@@ -99,14 +101,24 @@ async function boot() {
   showModel(models.find((/** @type {{id: string}} */ m) => m.id === modelId)?.name ?? modelId);
   startEngine();
 
+  // Documents in scope (or a queued summary) send the next message to the documents engine instead.
   const chat = new ChatController({
-    engine: () => /** @type {Promise<ChatEngine>} */ (enginePromise),
+    engine: () => {
+      const documentsEngine = docs.engineFor();
+      return documentsEngine ? Promise.resolve(/** @type {ChatEngine} */ (documentsEngine)) : /** @type {Promise<ChatEngine>} */ (enginePromise);
+    },
     settings: () => settings,
     modelId: () => modelId,
     onConversationsChanged: () => list.refresh(),
   });
+  const docs = new DocumentsPanel({
+    send: (text) => chat.send(text), busy: () => chat.busy, conversationId: () => chat.conversation?.id ?? null,
+    settings: () => settings, modelId: () => modelId,
+  });
+  setupPassageDialog();
+  const openConversation = async (/** @type {number | null} */ id) => { await chat.open(id); docs.conversationOpened(id, chat.messages); };
   const list = new ConversationList({
-    open: async (id) => { await chat.open(id); await list.refresh(); byId("prompt").focus(); },
+    open: async (id) => { await openConversation(id); await list.refresh(); byId("prompt").focus(); },
     activeId: () => chat.conversation?.id ?? null,
   });
   new ModelManager({ current: () => modelId, switchTo: switchModel, contextSize: () => settings.context_size, modelsChanged: fillModelSelect });
@@ -134,7 +146,7 @@ async function boot() {
     if (!panel.hidden) byId("system-prompt").focus();
   });
   byId("system-prompt").addEventListener("change", (e) => chat.saveSystemPrompt(/** @type {HTMLTextAreaElement} */ (e.target).value));
-  setupKeyboard({ send, stop: () => chat.stop(), busy: () => chat.busy, newChat: () => chat.open(null).then(() => list.refresh()) });
+  setupKeyboard({ send, stop: () => chat.stop(), busy: () => chat.busy, newChat: () => openConversation(null).then(() => list.refresh()) });
 
   await chat.open(null);
   await list.refresh();
