@@ -56,7 +56,8 @@ export class ChatSession {
   async *generate(prompt, options = {}) {
     if (prompt.length === 0) throw new EngineError("The prompt is empty; type a message first.");
     if (prompt.length >= this.context) {
-      throw new ContextFullError(`The conversation (${prompt.length} tokens) does not fit the ${this.context}-token context; start a new chat or choose a larger context.`);
+      throw new ContextFullError(`The conversation (${prompt.length} tokens) does not fit the `
+        + `${this.context}-token context; start a new chat or choose a larger context.`);
     }
     const maxTokens = options.maxTokens ?? this.context;
     const stopIds = new Set(options.stopTokenIds ?? []);
@@ -75,7 +76,7 @@ export class ChatSession {
       // A lone last token (a reused cache) goes through the 1-row decode program: a prefill chunk
       // costs its full row capacity whatever n_tokens is.
       const program = !last ? "prefill" : n === 1 ? "decode" : "prefill_last";
-      const step = { ...sampling, pos, n_tokens: n, kv_len: pos + n, sample_index: this.sampleIndex, history_len: pos + n };
+      const step = { ...sampling, pos, n_tokens: n, kv_len: pos + n, history_len: pos + n, sample_index: this.sampleIndex };
       this.host.writeHistory(prompt.slice(pos, pos + n), pos);
       const sampled = await this.host.runStep(program, step, prompt.slice(pos, pos + n));
       this.cached.push(...prompt.slice(pos, pos + n));
@@ -99,7 +100,7 @@ export class ChatSession {
       if (streamer.stopped) { finishReason = "stop"; break; }
       if (generated >= maxTokens || pos >= this.context) break;
       if (options.signal?.aborted) { finishReason = "abort"; break; }
-      const step = { ...sampling, pos, n_tokens: 1, kv_len: pos + 1, sample_index: this.sampleIndex, history_len: pos + 1 };
+      const step = { ...sampling, pos, n_tokens: 1, kv_len: pos + 1, history_len: pos + 1, sample_index: this.sampleIndex };
       this.host.writeHistory([token], pos);
       const next = /** @type {number} */ (await this.host.runStep("decode", step, [token]));
       this.cached.push(token);

@@ -155,23 +155,24 @@ def test_tiny_model_logits_match_reference_and_native_greedy_tokens(engine_page,
 
 SMOLLM_CONTEXT = 256
 COLORS = [{"role": "user", "content": "Name three colors."}]
-# A reply, then the same request streamed: the second prefills only the prompt's last token.
 GREEDY_CHAT = """
   const { createEngine } = await import('/engine/engine.js');
   const progress = [];
   const initProgressCallback = (p) => progress.push(p);
   const engine = await createEngine(arg.id, { contextSize: arg.context, initProgressCallback });
-  const greedy = { messages: arg.messages, temperature: 0, max_tokens: arg.maxTokens };
-  const whole = await engine.chat.completions.create(greedy);
   const chunks = [];
-  for await (const chunk of await engine.chat.completions.create({ ...greedy, stream: true })) chunks.push(chunk);
+  const request = { messages: arg.messages, temperature: 0, max_tokens: arg.maxTokens, stream: true };
+  for await (const chunk of await engine.chat.completions.create(request)) chunks.push(chunk);
   engine.unload();
-  return { whole, chunks, load: progress.filter((p) => p.gbPerSecond).pop() };
+  return { chunks, load: progress.filter((p) => p.gbPerSecond).pop() };
 """
 SEEDED_CHAT = """
   const { createEngine } = await import('/engine/engine.js');
   const engine = await createEngine(arg.id, { contextSize: arg.context });
-  const ask = async (extra) => (await engine.chat.completions.create({ ...arg.request, ...extra })).choices[0];
+  const ask = async (extra) => {
+    const response = await engine.chat.completions.create({ ...arg.request, ...extra });
+    return { ...response.choices[0], usage: response.usage };
+  };
   const first = await ask({}), again = await ask({}), other = await ask({ seed: arg.request.seed + 1 });
   const cut = await ask({ stop: [first.message.content.slice(4, 6)] });
   engine.unload();
@@ -188,33 +189,31 @@ def native_text(store: ModelStore, model_id: str, context: int, messages: list[d
     return session.generate(session.chat_tokens(messages), Sampling(**sampling), max_tokens).text
 
 
-def test_smollm2_chat_completions_equal_the_native_host(engine_page, engine_store):
+def test_smollm2_streamed_chat_equals_the_native_host(engine_page, engine_store):
     max_tokens = 24
     got = in_page(engine_page, GREEDY_CHAT,
                   {"id": DEFAULT_MODEL_ID, "context": SMOLLM_CONTEXT, "messages": COLORS, "maxTokens": max_tokens})
     expected = native_text(engine_store, DEFAULT_MODEL_ID, SMOLLM_CONTEXT, COLORS, max_tokens, temperature=0.0)
-    whole = got["whole"]
-    assert whole["choices"][0]["message"] == {"role": "assistant", "content": expected}
-    assert whole["choices"][0]["finish_reason"] in ("stop", "length")
-    assert 0 < whole["usage"]["completion_tokens"] <= max_tokens
     chunks = got["chunks"]
-    assert "".join(c["choices"][0]["delta"]["content"] for c in chunks) == expected
+    assert expected and "".join(c["choices"][0]["delta"]["content"] for c in chunks) == expected
     assert all(c["choices"][0]["finish_reason"] is None and not c.get("usage") for c in chunks[:-1])
     last = chunks[-1]
-    assert last["choices"][0]["finish_reason"] == whole["choices"][0]["finish_reason"]
-    assert last["usage"]["prompt_tokens"] == whole["usage"]["prompt_tokens"]
-    assert last["usage"]["completion_tokens"] == whole["usage"]["completion_tokens"]
-    assert last["usage"]["extra"]["prefilled_tokens"] == 1  # the same prompt again: all but one token cached
+    assert last["object"] == "chat.completion.chunk" and last["choices"][0]["finish_reason"] in ("stop", "length")
+    usage = last["usage"]
+    assert 0 < usage["completion_tokens"] <= max_tokens and usage["prompt_tokens"] > 10
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
     print(f"SwiftShader: load {got['load']['gbPerSecond']:.2f} GB/s, "
-          f"decode {last['usage']['extra']['decode_tokens_per_s']:.2f} tok/s, "
-          f"prefill {whole['usage']['extra']['prefill_tokens_per_s']:.2f} tok/s")
+          f"prefill {usage['extra']['prefill_tokens_per_s']:.2f} tok/s, "
+          f"decode {usage['extra']['decode_tokens_per_s']:.2f} tok/s")
 
 
 def test_seeded_sampling_repeats_and_matches_the_native_host(engine_page, engine_store):
     request = {"messages": COLORS, "temperature": 0.9, "top_p": 0.9, "seed": 1234, "max_tokens": 12}
     got = in_page(engine_page, SEEDED_CHAT, {"id": TINY_ID, "context": TINY_CONTEXT, "request": request})
     first = got["first"]["message"]["content"]
-    assert len(first) > 6
+    assert len(first) > 6 and got["first"]["message"]["role"] == "assistant"
+    assert got["first"]["finish_reason"] in ("stop", "length")
+    assert got["again"]["usage"]["extra"]["prefilled_tokens"] == 1  # the same prompt again: cached but one
     assert got["again"]["message"]["content"] == first
     assert got["other"]["message"]["content"] != first
     assert first == native_text(engine_store, TINY_ID, TINY_CONTEXT, COLORS, 12, temperature=0.9, top_p=0.9,
@@ -222,3 +221,28 @@ def test_seeded_sampling_repeats_and_matches_the_native_host(engine_page, engine
     stop = first[4:6]
     assert got["cut"]["message"]["content"] == first[: first.index(stop)]
     assert got["cut"]["finish_reason"] == "stop"
+
+
+STREAM_TEXT = """
+  const { TextStreamer } = await import('/engine/text_stream.js');
+  const { TextTokenizer } = await import('/engine/tokenizer.js');
+  const tokenizer = await TextTokenizer.load(`/models/${arg.id}/tokenizer.json`);
+  return arg.cases.map(({ text, stop }) => {
+    const streamer = new TextStreamer(tokenizer, stop);
+    const pieces = tokenizer.encode(text).map((id) => streamer.push(id));
+    pieces.push(streamer.finish());
+    return { pieces, stopped: streamer.stopped };
+  });
+"""
+
+
+def test_streamed_text_never_splits_a_character_nor_shows_a_stop_string(engine_page):
+    text = "Colors: rouge 赤 🟥, vert 緑 🟩 — and blue 👋🏽!"
+    cases = [{"text": text, "stop": []}, {"text": text, "stop": ["vert 緑"]}, {"text": text, "stop": ["🟩 —"]}]
+    plain, cut_ascii, cut_emoji = in_page(engine_page, STREAM_TEXT, {"id": DEFAULT_MODEL_ID, "cases": cases})
+    assert "".join(plain["pieces"]) == text and not plain["stopped"]
+    assert not any("\ufffd" in p for p in plain["pieces"])
+    assert "" in plain["pieces"][:-1]  # some tokens end mid-character and wait for the next
+    assert "".join(cut_ascii["pieces"]) == text[: text.index("vert 緑")] and cut_ascii["stopped"]
+    assert "".join(cut_emoji["pieces"]) == text[: text.index("🟩 —")] and cut_emoji["stopped"]
+    assert not any("\ufffd" in p for case in (cut_ascii, cut_emoji) for p in case["pieces"])
