@@ -70,7 +70,7 @@ export class ChatSession {
     const started = performance.now();
     let pos = reused;
     let token = -1;
-    while (pos < prompt.length) {
+    while (pos < prompt.length && !options.signal?.aborted) {
       const n = Math.min(this.host.plan.chunk, prompt.length - pos);
       const last = pos + n === prompt.length;
       // A lone last token (a reused cache) goes through the 1-row decode program: a prefill chunk
@@ -94,12 +94,12 @@ export class ChatSession {
     let generated = 0;
     for (;;) {
       if (stopIds.has(token)) { finishReason = "stop"; break; }
+      if (options.signal?.aborted) { finishReason = "abort"; break; }
       generated += 1;
       const piece = streamer.push(token);
       if (piece) yield piece;
       if (streamer.stopped) { finishReason = "stop"; break; }
       if (generated >= maxTokens || pos >= this.context) break;
-      if (options.signal?.aborted) { finishReason = "abort"; break; }
       const step = { ...sampling, pos, n_tokens: 1, kv_len: pos + 1, history_len: pos + 1, sample_index: this.sampleIndex };
       this.host.writeHistory([token], pos);
       const next = /** @type {number} */ (await this.host.runStep("decode", step, [token]));

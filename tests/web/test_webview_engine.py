@@ -175,8 +175,13 @@ SEEDED_CHAT = """
   };
   const first = await ask({}), again = await ask({}), other = await ask({ seed: arg.request.seed + 1 });
   const cut = await ask({ stop: [first.message.content.slice(4, 6)] });
+  const interrupted = [];
+  for await (const chunk of await engine.chat.completions.create({ ...arg.request, stream: true })) {
+    interrupted.push(chunk);
+    engine.interruptGenerate();
+  }
   engine.unload();
-  return { first, again, other, cut };
+  return { first, again, other, cut, interrupted };
 """
 
 
@@ -221,6 +226,10 @@ def test_seeded_sampling_repeats_and_matches_the_native_host(engine_page, engine
     stop = first[4:6]
     assert got["cut"]["message"]["content"] == first[: first.index(stop)]
     assert got["cut"]["finish_reason"] == "stop"
+    interrupted = got["interrupted"]
+    assert interrupted[-1]["choices"][0]["finish_reason"] == "abort"
+    assert interrupted[-1]["usage"]["completion_tokens"] < got["first"]["usage"]["completion_tokens"]
+    assert first.startswith("".join(c["choices"][0]["delta"]["content"] for c in interrupted))
 
 
 STREAM_TEXT = """
