@@ -90,7 +90,7 @@ class ModelRunner:
         if self.pos + len(tokens) > self.context:
             raise EngineError(
                 f"The prompt needs {self.pos + len(tokens)} tokens but the context holds "
-                f"{self.context}; start a new chat or raise --context."
+                f"{self.context}; start a new chat or use a larger --context."
             )
         for start in range(0, len(tokens), self.chunk):
             piece = tokens[start : start + self.chunk]
@@ -109,7 +109,7 @@ class ModelRunner:
         """Feeds one token; returns the next. The sampler already left `token` in place when it
         picked it, but writing it keeps the host stateless about where tokens came from."""
         if self.pos + 1 > self.context:
-            raise EngineError("The context is full; start a new chat or raise --context.")
+            raise EngineError("The context is full; start a new chat or use a larger --context.")
         with gpu_errors():
             self.host.write_tokens([token])
             self.host.write_tokens([token], buffer="history", first=self.pos)

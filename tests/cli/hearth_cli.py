@@ -6,10 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from tests.engine.tiny_store import tiny_model
-
 REPO = Path(__file__).resolve().parents[2]
 JSON_KEYS = {"text", "finish_reason", "usage", "timings"}
 JSON_TIMINGS = {"load_seconds", "prefill_tokens_per_second", "decode_tokens_per_second"}
@@ -52,11 +48,3 @@ def run_hearth(home: Path, *args: str, stdin: str | None = None, timeout: float 
     # decoded by hand: text mode would turn a generated "\r" into "\n"
     done.stdout, done.stderr = done.stdout.decode("utf-8"), done.stderr.decode("utf-8")
     return done
-
-
-@pytest.fixture(scope="module")
-def tiny_home(tmp_path_factory) -> Path:
-    """A HEARTH_HOME holding one tiny random Qwen3 model with the id 'tiny'."""
-    root = tmp_path_factory.mktemp("tiny-cli")
-    tiny_model(root, "qwen3")
-    return root / "home"

@@ -8,7 +8,7 @@ import select
 import subprocess
 import time
 
-from tests.cli.hearth_cli import REPO, hearth_command, hearth_env, run_hearth, tiny_home  # noqa: F401 - fixture
+from tests.cli.hearth_cli import REPO, hearth_command, hearth_env, run_hearth
 
 TURN_NUMBERS = re.compile(r"\[(\d+) tokens, (\d+) new prompt tokens \((\d+) reused\)")
 
@@ -75,7 +75,7 @@ def turn(terminal: Terminal, line: str) -> tuple[int, int]:
     return int(numbers[2]), int(numbers[3])
 
 
-def test_turns_reuse_the_cache_reset_starts_over_and_ctrl_d_ends(tiny_home):  # noqa: F811
+def test_turns_reuse_the_cache_reset_starts_over_and_ctrl_d_ends(tiny_home):
     terminal = Terminal(tiny_home, "chat", "--model", "tiny", "--max-tokens", "3", "--temperature", "0")
     try:
         terminal.expect(r"Chatting with tiny: /reset starts a new conversation, /exit or Ctrl-D ends\.")
@@ -98,7 +98,7 @@ def test_turns_reuse_the_cache_reset_starts_over_and_ctrl_d_ends(tiny_home):  # 
             terminal.close(timeout=0)
 
 
-def test_exit_command_ends_the_chat_from_a_pipe_too(tiny_home):  # noqa: F811
+def test_exit_command_ends_the_chat_from_a_pipe_too(tiny_home):
     done = run_hearth(
         tiny_home,
         "chat",

@@ -7,7 +7,7 @@ import pytest
 from tokenizers import Tokenizer
 
 from desktop.store.model_store import ModelStore
-from tests.cli.hearth_cli import one_document, one_sentence, run_hearth, tiny_home  # noqa: F401 - fixture
+from tests.cli.hearth_cli import one_document, one_sentence, run_hearth
 
 
 def tiny_tokenizer(home) -> Tokenizer:
@@ -32,21 +32,21 @@ def test_bad_usage_is_one_sentence_and_exit_2(tmp_path, named, args):
     assert not (tmp_path / "home").exists(), "bad usage is refused before touching the store"
 
 
-def test_unknown_model_is_one_sentence_and_exit_1(tiny_home):  # noqa: F811
+def test_unknown_model_is_one_sentence_and_exit_1(tiny_home):
     done = run_hearth(tiny_home, "chat", "--model", "no-such-model", "--prompt", "hi", "--json")
     assert done.returncode == 1 and done.stdout == ""
     sentence = one_sentence(done.stderr)
     assert "no-such-model" in sentence and "tiny" in sentence  # names what is installed
 
 
-def test_prompt_beyond_the_context_is_refused_with_what_to_do(tiny_home):  # noqa: F811
+def test_prompt_beyond_the_context_is_refused_with_what_to_do(tiny_home):
     done = run_hearth(tiny_home, "complete", "--model", "tiny", "--context", "64", "--prompt", "a long prompt " * 12)
     assert done.returncode == 1 and done.stdout == ""
     sentence = one_sentence(done.stderr)
     assert "64" in sentence and "shorter prompt" in sentence and "larger --context" in sentence
 
 
-def test_generation_that_fills_the_context_stops_with_length_and_stays_right(tiny_home):  # noqa: F811
+def test_generation_that_fills_the_context_stops_with_length_and_stays_right(tiny_home):
     prompt = "the quick brown fox " * 3
     prompt_tokens = len(tiny_tokenizer(tiny_home).encode(prompt).ids)
     room = 64 - prompt_tokens + 1  # tokens until position 63 is filled, plus the one sampled from it
@@ -87,7 +87,7 @@ def test_generation_that_fills_the_context_stops_with_length_and_stays_right(tin
     assert roomy["usage"]["completion_tokens"] == room and roomy["text"] == full["text"]
 
 
-def test_same_seed_same_text_and_plain_output_is_the_text(tiny_home):  # noqa: F811
+def test_same_seed_same_text_and_plain_output_is_the_text(tiny_home):
     def sample(seed: int, *extra: str):
         args = ("complete", "--model", "tiny", "--prompt", "hello", "--max-tokens", "8", "--temperature", "1")
         return run_hearth(tiny_home, *args, "--seed", str(seed), *extra)

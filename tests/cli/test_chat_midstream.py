@@ -2,19 +2,21 @@
 document) and the error is one sentence on stderr with exit status 1; without --json the text so
 far ends its line before the error."""
 
+import json
+import os
+
 import pytest
 import wgpu
 
 import engine.session
 from desktop.cli.main import main
 from engine.native.host import Host
-from tests.cli.hearth_cli import tiny_home  # noqa: F401 - fixture
 
 LOST = "Validation Error\n\nCaused by:\n  In wgpuQueueWriteBuffer\n    Parent device is lost"
 
 
 @pytest.fixture
-def device_lost_after_three_tokens(monkeypatch, tiny_home):  # noqa: F811
+def device_lost_after_three_tokens(monkeypatch, tiny_home):
     monkeypatch.setenv("HEARTH_HOME", str(tiny_home))
 
     class LosesTheDevice(Host):
@@ -50,11 +52,8 @@ def test_plain_mode_ends_the_partial_line_then_reports(device_lost_after_three_t
     assert err.strip().splitlines()[-1].startswith("The GPU device was lost")
 
 
-def test_json_mode_sends_stray_output_to_stderr(monkeypatch, tiny_home, capfd):  # noqa: F811
+def test_json_mode_sends_stray_output_to_stderr(monkeypatch, tiny_home, capfd):
     """Libraries that print while the model loads (Python or native code) cannot spoil the document."""
-    import json
-    import os
-
     monkeypatch.setenv("HEARTH_HOME", str(tiny_home))
 
     def noisy_host(plan, folder):
