@@ -255,3 +255,30 @@ def test_streamed_text_never_splits_a_character_nor_shows_a_stop_string(engine_p
     assert "".join(cut_ascii["pieces"]) == text[: text.index("vert 緑")] and cut_ascii["stopped"]
     assert "".join(cut_emoji["pieces"]) == text[: text.index("🟩 —")] and cut_emoji["stopped"]
     assert not any("\ufffd" in p for case in (cut_ascii, cut_emoji) for p in case["pieces"])
+
+
+def test_engine_api_gives_model_facts_and_refuses_unknown_models(engine_server, engine_store):
+    import json
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    def get(path: str):
+        try:
+            with urllib.request.urlopen(engine_server.url(path)) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    status, info = get(f"/api/engine/model?model={TINY_ID}")
+    assert status == 200 and info["eos_token"] == "<|im_end|>"
+    assert info["stop_token_ids"] == engine_store.manifest(TINY_ID)["special_tokens"]["eos"]
+    assert "<|im_start|>" in info["chat_template"]
+    swiftshader = {"vendor": "google", "architecture": "swiftshader", "max_binding": 1 << 30}
+    adapter = urllib.parse.quote(json.dumps(swiftshader))
+    status, plan = get(f"/api/engine/plan?model={TINY_ID}&context=64&adapter={adapter}")
+    assert status == 200 and plan["context"] == 64 and plan["adapter"]["kind"] == "cpu"
+    for path, expected in (("/api/engine/model?model=no-such-model", 404),
+                           (f"/api/engine/plan?model={TINY_ID}&context=5", 400)):
+        status, body = get(path)
+        assert status == expected and body["error"].endswith(".")
