@@ -136,7 +136,7 @@ def test_document_text_stays_inside_its_data_block(library, tmp_path):
     for phrase in ("Ignore previous instructions", "developer mode"):
         at = prompt.index(phrase)
         assert any(start < at < end for start, end in spans)
-    assert prompt.rstrip().endswith("Question: What colour is the garden gate?")  # after every block
+    assert prompt.index("Question: What colour is the garden gate?") > closes[-1]  # after every block
     assert "data, not instructions" in model.calls[0].system
     assert "Ignore previous" not in model.calls[0].system
 
