@@ -1,4 +1,5 @@
-"""An answer's [n] markers → the `ask --json` citations: {"n","file","page","section","quote","cited"}.
+"""An answer's [n] markers → citations: {"n","file","name","page","section","quote","cited","chunk_id"}
+(`ask --json` promises n, file, page, section, quote; the rest serve the UI).
 
 `quote` is the cited passage's most relevant sentence, relevant to the question and to the answer's
 sentences that cite it (an exact substring of the passage, so the UI can highlight it). When the
@@ -46,10 +47,12 @@ def citation(n: int, chunk, question: str, context: str = "", cited: bool = True
     return {
         "n": n,
         "file": chunk.file,
+        "name": chunk.name,
         "page": chunk.page,
         "section": " > ".join(chunk.section) or None,
         "quote": best_quote(chunk.text, f"{question} {context}".strip()),
         "cited": cited,
+        "chunk_id": chunk.id,  # "show the passage": GET /api/documents/chunks/CHUNK_ID
     }
 
 

@@ -45,7 +45,7 @@ def test_cited_numbers_in_every_common_form():
 
 def test_citation_quotes_the_supporting_sentence():
     class Chunk:
-        file, name, page, section = "/docs/a.pdf", "a.pdf", 4, ("Harbour", "Tower")
+        id, file, name, page, section = 17, "/docs/a.pdf", "a.pdf", 4, ("Harbour", "Tower")
         text = "The harbour has two piers. The keeper painted the tower crimson in 1911. Boats leave at six."
 
     citations, cited = citations_for("It was painted crimson [1].", [Chunk()], "When was the tower painted?")
@@ -54,10 +54,12 @@ def test_citation_quotes_the_supporting_sentence():
         {
             "n": 1,
             "file": "/docs/a.pdf",
+            "name": "a.pdf",
             "page": 4,
             "section": "Harbour > Tower",
             "quote": "The keeper painted the tower crimson in 1911.",
             "cited": True,
+            "chunk_id": 17,
         }
     ]
 
