@@ -204,6 +204,7 @@ class Session:
         shared = self._reuse_prefix(prompt)
         result.cached_tokens = shared
         self.runner.rewind(shared)
+        self.runner.sample_index = 0  # a seed gives the same draws on every request, as in the webview host
         self.cached = prompt[:shared]
         started = time.perf_counter()
         token = self.runner.prefill(prompt[shared:], sampling)

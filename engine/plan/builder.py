@@ -54,9 +54,11 @@ class PlanBuilder:
             return name
         entry = {"size": size, "usage": usage, "init": None}
         if init is not None:
+            values = np.asarray(init)
+            integer = np.issubdtype(values.dtype, np.integer)
             entry["init"] = {
-                "dtype": "f32",
-                "values": [float(v) for v in np.asarray(init, np.float32).ravel()],
+                "dtype": "u32" if integer else "f32",
+                "values": [int(v) if integer else float(v) for v in values.ravel()],
             }
         self.buffers[name] = entry
         return name

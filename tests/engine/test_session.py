@@ -61,3 +61,14 @@ def test_stream_decoder_never_splits_characters_and_cuts_stop_strings():
     assert all("\ufffd" not in p for p in pieces)
     assert "".join(pieces) + decoder.flush() == "héllo 🔥 "
     assert decoder.stopped
+
+
+def test_a_seed_repeats_its_text_on_every_request_of_one_session(tmp_path):
+    session = Session(tiny_model(tmp_path, "llama"), context=96)
+    prompt = session.chat_tokens([{"role": "user", "content": "Say something."}])
+    seeded = Sampling(temperature=1.0, top_p=0.95, seed=7)
+    first = session.generate(prompt, seeded, max_tokens=8).text
+    second = session.generate(prompt, seeded, max_tokens=8).text
+    other = session.generate(prompt, Sampling(temperature=1.0, top_p=0.95, seed=8), max_tokens=8).text
+    assert first == second
+    assert other != first
