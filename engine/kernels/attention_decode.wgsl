@@ -11,6 +11,7 @@
 //   (one key per thread, shared-memory max/sum, output dims d = tid + c * WORKGROUP, HD <= 8 * WORKGROUP).
 // Bindings: 0 q, 1 k_cache, 2 v_cache (read); 3 partials (read_write); 4 step (uniform).
 //!include step
+//!include attention_tiles
 
 override HEAD_DIM: u32;
 override N_HEADS: u32;
@@ -19,10 +20,6 @@ override SCALE: f32;
 override WINDOW: u32 = 0u;      // 0 = full causal attention
 override SPLITS: u32 = 1u;
 override WORKGROUP: u32 = 64u;
-const MAX_WORKGROUP: u32 = 256u;
-const MAX_HEAD_DIM: u32 = 512u;
-const MAX_DIMS_PER_THREAD: u32 = 8u;
-const NEG_BIG: f32 = -3.0e38;   // stands for -inf (WGSL has no infinity literal); exp(NEG_BIG - m) = 0
 
 @group(0) @binding(0) var<storage, read> q: array<f32>;
 @group(0) @binding(1) var<storage, read> k_cache: array<f32>;
@@ -30,23 +27,12 @@ const NEG_BIG: f32 = -3.0e38;   // stands for -inf (WGSL has no infinity literal
 @group(0) @binding(3) var<storage, read_write> partials: array<f32>;
 @group(0) @binding(4) var<uniform> step: Step;
 
-var<workgroup> q_scaled: array<f32, MAX_HEAD_DIM>;
-var<workgroup> weights: array<f32, MAX_WORKGROUP>;
-var<workgroup> partial: array<f32, MAX_WORKGROUP>;
+fn key_element(i: u32) -> f32 {
+    return k_cache[i];
+}
 
-// Max (is_max) or sum of every thread's value over the workgroup; all threads get the result.
-fn workgroup_reduce(value: f32, tid: u32, is_max: bool) -> f32 {
-    workgroupBarrier();  // earlier readers of partial[0] and weights are done
-    partial[tid] = value;
-    for (var half = WORKGROUP / 2u; half > 0u; half /= 2u) {
-        workgroupBarrier();
-        if (tid < half) {
-            let other = partial[tid + half];
-            partial[tid] = select(partial[tid] + other, max(partial[tid], other), is_max);
-        }
-    }
-    workgroupBarrier();
-    return partial[0];
+fn value_element(i: u32) -> f32 {
+    return v_cache[i];
 }
 
 @compute @workgroup_size(WORKGROUP)
@@ -65,47 +51,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
     workgroupBarrier();
 
-    var running_max = NEG_BIG;
-    var running_sum = 0.0;
-    var acc: array<f32, MAX_DIMS_PER_THREAD>;
-    for (var j0 = start; j0 < end; j0 += WORKGROUP) {
-        let j = j0 + tid;
-        var score = NEG_BIG;
-        if (j < end) {
-            let k_base = j * kv_stride + kv_offset;
-            var dot = 0.0;
-            for (var d = 0u; d < HEAD_DIM; d++) {
-                dot += q_scaled[d] * k_cache[k_base + d];
-            }
-            score = dot;
-        }
-        let new_max = max(running_max, workgroup_reduce(score, tid, true));
-        let weight = select(0.0, exp(score - new_max), j < end);
-        weights[tid] = weight;  // visible after the reduction's barriers
-        let correction = exp(running_max - new_max);
-        running_sum = running_sum * correction + workgroup_reduce(weight, tid, false);
-        running_max = new_max;
-        let n_keys = min(WORKGROUP, end - j0);
-        for (var c = 0u; c < MAX_DIMS_PER_THREAD; c++) {
-            let d = tid + c * WORKGROUP;
-            if (d < HEAD_DIM) {
-                var sum = acc[c] * correction;
-                for (var jj = 0u; jj < n_keys; jj++) {
-                    sum += weights[jj] * v_cache[(j0 + jj) * kv_stride + kv_offset + d];
-                }
-                acc[c] = sum;
-            }
-        }
-    }
+    let attended = attend(start, end, kv_stride, kv_offset, kv_offset, tid);
     let out = (h * SPLITS + split) * (HEAD_DIM + 2u);
     for (var c = 0u; c < MAX_DIMS_PER_THREAD; c++) {
         let d = tid + c * WORKGROUP;
         if (d < HEAD_DIM) {
-            partials[out + d] = acc[c];
+            partials[out + d] = attended.acc[c];
         }
     }
     if (tid == 0u) {
-        partials[out + HEAD_DIM] = running_max;
-        partials[out + HEAD_DIM + 1u] = running_sum;
+        partials[out + HEAD_DIM] = attended.running_max;
+        partials[out + HEAD_DIM + 1u] = attended.running_sum;
     }
 }

@@ -11,6 +11,7 @@
 //   Rows t >= step.n_tokens: nothing.
 // Bindings: 0 q, 1 k_cache, 2 v_cache (read); 3 o (read_write); 4 step (uniform).
 //!include step
+//!include attention_tiles
 
 override HEAD_DIM: u32;
 override N_HEADS: u32;
@@ -18,10 +19,6 @@ override N_KV_HEADS: u32;
 override SCALE: f32;            // 1 / sqrt(HD), or the model's attn_scale
 override WINDOW: u32 = 0u;      // 0 = full causal attention
 override WORKGROUP: u32 = 64u;
-const MAX_WORKGROUP: u32 = 256u;
-const MAX_HEAD_DIM: u32 = 512u;
-const MAX_DIMS_PER_THREAD: u32 = 8u;
-const NEG_BIG: f32 = -3.0e38;   // stands for -inf (WGSL has no infinity literal); exp(NEG_BIG - m) = 0
 
 @group(0) @binding(0) var<storage, read> q: array<f32>;
 @group(0) @binding(1) var<storage, read> k_cache: array<f32>;
@@ -29,23 +26,12 @@ const NEG_BIG: f32 = -3.0e38;   // stands for -inf (WGSL has no infinity literal
 @group(0) @binding(3) var<storage, read_write> o: array<f32>;
 @group(0) @binding(4) var<uniform> step: Step;
 
-var<workgroup> q_scaled: array<f32, MAX_HEAD_DIM>;
-var<workgroup> weights: array<f32, MAX_WORKGROUP>;
-var<workgroup> partial: array<f32, MAX_WORKGROUP>;
+fn key_element(i: u32) -> f32 {
+    return k_cache[i];
+}
 
-// Max (is_max) or sum of every thread's value over the workgroup; all threads get the result.
-fn workgroup_reduce(value: f32, tid: u32, is_max: bool) -> f32 {
-    workgroupBarrier();  // earlier readers of partial[0] and weights are done
-    partial[tid] = value;
-    for (var half = WORKGROUP / 2u; half > 0u; half /= 2u) {
-        workgroupBarrier();
-        if (tid < half) {
-            let other = partial[tid + half];
-            partial[tid] = select(partial[tid] + other, max(partial[tid], other), is_max);
-        }
-    }
-    workgroupBarrier();
-    return partial[0];
+fn value_element(i: u32) -> f32 {
+    return v_cache[i];
 }
 
 @compute @workgroup_size(WORKGROUP)
@@ -65,42 +51,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
     workgroupBarrier();
 
-    var running_max = NEG_BIG;
-    var running_sum = 0.0;
-    var acc: array<f32, MAX_DIMS_PER_THREAD>;
-    for (var j0 = lo; j0 <= p; j0 += WORKGROUP) {
-        let j = j0 + tid;
-        var score = NEG_BIG;
-        if (j <= p) {
-            let k_base = j * kv_stride + kv_offset;
-            var dot = 0.0;
-            for (var d = 0u; d < HEAD_DIM; d++) {
-                dot += q_scaled[d] * k_cache[k_base + d];
-            }
-            score = dot;
-        }
-        let new_max = max(running_max, workgroup_reduce(score, tid, true));
-        let weight = select(0.0, exp(score - new_max), j <= p);
-        weights[tid] = weight;  // visible after the reduction's barriers
-        let correction = exp(running_max - new_max);
-        running_sum = running_sum * correction + workgroup_reduce(weight, tid, false);
-        running_max = new_max;
-        let n_keys = min(WORKGROUP, p + 1u - j0);
-        for (var c = 0u; c < MAX_DIMS_PER_THREAD; c++) {
-            let d = tid + c * WORKGROUP;
-            if (d < HEAD_DIM) {
-                var sum = acc[c] * correction;
-                for (var jj = 0u; jj < n_keys; jj++) {
-                    sum += weights[jj] * v_cache[(j0 + jj) * kv_stride + kv_offset + d];
-                }
-                acc[c] = sum;
-            }
-        }
-    }
+    let attended = attend(lo, p + 1u, kv_stride, kv_offset, kv_offset, tid);
     for (var c = 0u; c < MAX_DIMS_PER_THREAD; c++) {
         let d = tid + c * WORKGROUP;
         if (d < HEAD_DIM) {
-            o[q_base + d] = acc[c] / running_sum;
+            o[q_base + d] = attended.acc[c] / attended.running_sum;
         }
     }
 }
