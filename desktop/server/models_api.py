@@ -4,15 +4,18 @@ Imports and downloads run as background jobs (desktop/server/jobs.py) that the U
 """
 
 import json
+import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from desktop import resources
 from desktop.errors import BadModelFile, ModelNotFound
 from desktop.importers.default_model import DEFAULT_MODEL_ID
 from desktop.server.jobs import JobCancelled, JobNotFound, Jobs
 from desktop.server.local_server import BadRequest, json_body
 
-CATALOG = Path(__file__).resolve().parents[2] / "assets" / "catalog.json"
+CATALOG = resources.asset("catalog.json")
+CATALOG_ENV = "HEARTH_CATALOG"  # another catalog file, e.g. one naming a local mirror's repos (tests)
 DEFAULT_CONTEXT = 4096
 KV_BYTES_PER_VALUE = 4  # the plan keeps the KV cache in f32 (engine/plan/graph.py)
 LIST_KEYS = ("id", "name", "architecture", "quantization", "size_bytes", "license", "source", "context_length")
@@ -120,8 +123,12 @@ def _pull(server, request, query, body):
     return 202, server.jobs.start("pull", title, work).as_dict()
 
 
+def catalog_path() -> Path:
+    return Path(os.environ.get(CATALOG_ENV) or CATALOG)
+
+
 def _catalog(server, request, query, body):
-    catalog = json.loads(CATALOG.read_text(encoding="utf-8"))
+    catalog = json.loads(catalog_path().read_text(encoding="utf-8"))
     installed = {
         (m["source"].get("repo_id"), m["source"].get("file"))
         for m in server.store.manifests()
