@@ -10,9 +10,10 @@ import os
 import re
 import tomllib
 from functools import cache
-from pathlib import Path
 
-PROMPTS_DIR = Path(__file__).resolve().parents[2] / "assets" / "prompts"
+from desktop import resources
+
+PROMPTS_DIR = resources.asset("prompts")
 DATA_TAGS = ("document", "notes")
 _TAG_LIKE = re.compile(r"<(\s*/?\s*)(" + "|".join(DATA_TAGS) + r")\b", re.IGNORECASE)
 _ATTRIBUTE_UNSAFE = re.compile(r'["<>\n\r]')

@@ -4,14 +4,15 @@ import mimetypes
 import re
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from desktop import resources
+from desktop.resources import VENDOR_PACKAGES
+
 STATIC_ROOTS = {
-    "ui": REPO / "webui",
-    "engine": REPO / "engine" / "web",
-    "kernels": REPO / "engine" / "kernels",
-    "vendor": REPO / "webui" / "node_modules",
+    "ui": resources.webui_dir(),
+    "engine": resources.engine_web_dir(),
+    "kernels": resources.kernels_dir(),
+    "vendor": resources.vendor_dir(),
 }
-VENDOR_PACKAGES = ("@huggingface/jinja", "@huggingface/tokenizers", "marked", "dompurify", "highlight.js")
 MIME = {".js": "text/javascript", ".mjs": "text/javascript", ".wgsl": "text/plain",
         ".json": "application/json", ".jinja": "text/plain", ".bin": "application/octet-stream",
         ".css": "text/css", ".html": "text/html"}

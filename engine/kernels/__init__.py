@@ -3,9 +3,10 @@
 
 import re
 from functools import cache
-from pathlib import Path
 
-KERNEL_DIR = Path(__file__).parent
+from desktop import resources
+
+KERNEL_DIR = resources.kernels_dir()
 INCLUDE = re.compile(r"^//!include (\w+)\s*$", re.MULTILINE)
 
 
