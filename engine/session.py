@@ -178,8 +178,16 @@ class Session:
         return min(shared, len(prompt) - 1)  # at least one token is fed, to get its next token
 
     def stream(
-        self, prompt: list[int], sampling: Sampling, max_tokens: int, stop: list[str] | None, result: Result
+        self,
+        prompt: list[int],
+        sampling: Sampling,
+        max_tokens: int,
+        stop: list[str] | None,
+        result: Result,
+        on_prefill_chunk: Callable[[list[int]], None] | None = None,
     ) -> Iterator[str]:
+        """Streams the reply's text. `on_prefill_chunk(tokens)` runs after each prefill chunk: raising
+        there (a cancel) stops before the next chunk, and the cache keeps only the tokens fed so far."""
         if not prompt:
             raise EngineError("The prompt is empty; type something to send.")
         context = self.plan["context"]
@@ -191,14 +199,20 @@ class Session:
         if self.needs_reload:
             self.reload()
         try:
-            yield from self._generate(prompt, sampling, max_tokens, stop, result)
+            yield from self._generate(prompt, sampling, max_tokens, stop, result, on_prefill_chunk)
         except GPUFailure:
             self.needs_reload = True
             self.cached = []
             raise
 
     def _generate(
-        self, prompt: list[int], sampling: Sampling, max_tokens: int, stop: list[str] | None, result: Result
+        self,
+        prompt: list[int],
+        sampling: Sampling,
+        max_tokens: int,
+        stop: list[str] | None,
+        result: Result,
+        on_prefill_chunk: Callable[[list[int]], None] | None = None,
     ) -> Iterator[str]:
         context = self.runner.context
         shared = self._reuse_prefix(prompt)
@@ -207,7 +221,9 @@ class Session:
         self.runner.sample_index = 0  # a seed gives the same draws on every request, as in the webview host
         self.cached = prompt[:shared]
         started = time.perf_counter()
-        token = self.runner.prefill(prompt[shared:], sampling)
+        # on_chunk only when asked for: callers that stand in for prefill(tokens, sampling) keep working
+        hook = {"on_chunk": on_prefill_chunk} if on_prefill_chunk else {}
+        token = self.runner.prefill(prompt[shared:], sampling, **hook)
         self.cached = list(prompt)
         prefill_seconds = time.perf_counter() - started
         decoder = StreamDecoder(self.tokenizer, stop)

@@ -2,7 +2,7 @@
 
 `ChatModel`: `context` (tokens the model can see), `count(messages)` (prompt tokens, chat template
 included) and `generate(messages, max_tokens, on_text, cancel)` → the text. Cancel is checked between
-streamed pieces; the session's KV cache stays consistent when a stream is closed early.
+prefill chunks and streamed pieces; the session's KV cache stays consistent when a stream is closed early.
 """
 
 import threading
@@ -60,7 +60,10 @@ class SessionChatModel:
         prompt = self.session.chat_tokens(messages)
         result = Result(prompt_tokens=len(prompt))
         pieces = []
-        stream = self.session.stream(prompt, self.sampling, max_tokens, None, result)
+        # a long prompt (a whole document) takes seconds to prefill: cancel is checked between its chunks too
+        stream = self.session.stream(
+            prompt, self.sampling, max_tokens, None, result, on_prefill_chunk=lambda _tokens: check_cancel(cancel)
+        )
         try:
             for piece in stream:
                 check_cancel(cancel)

@@ -19,8 +19,10 @@ class StubSession:
     def chat_tokens(self, messages):
         return [ord(c) for m in messages for c in m["content"]] + [0, 0]  # two template tokens
 
-    def stream(self, prompt, sampling, max_tokens, stop, result):
+    def stream(self, prompt, sampling, max_tokens, stop, result, on_prefill_chunk=None):
         try:
+            if on_prefill_chunk is not None:
+                on_prefill_chunk(prompt)
             for piece in self.pieces[:max_tokens]:
                 self.pulled += 1
                 yield piece
@@ -59,3 +61,35 @@ def test_cancel_stops_pulling_tokens_and_closes_the_stream():
     with pytest.raises(Cancelled):
         SessionChatModel(fresh).generate([{"role": "user", "content": "x"}], 10, None, cancel_first)
     assert fresh.pulled == 0
+
+
+def test_cancel_during_prefill_stops_between_chunks_and_keeps_the_cache_usable(tmp_path):
+    """A real session on a tiny model: a prompt of several prefill chunks is cancelled after the
+    first chunk; no further chunk runs, and the next request answers as a fresh session would."""
+    from engine.runner import Sampling
+    from engine.session import Session
+    from tests.engine.tiny_store import tiny_model
+
+    model = tiny_model(tmp_path, "llama")
+    session = Session(model, context=160)
+    chunk = session.plan["chunk"]
+    messages = [{"role": "user", "content": " ".join(f"word{i}" for i in range(15))}]
+    chat = SessionChatModel(session, Sampling())
+    assert chat.count(messages) > 2 * chunk, "the prompt must span several prefill chunks"
+    cancel, programs = threading.Event(), []
+    run = session.host.run
+
+    def counting_run(program, **options):
+        programs.append(program)
+        if program == "prefill":
+            cancel.set()  # as if the user pressed Stop while the first chunk ran
+        return run(program, **options)
+
+    session.host.run = counting_run
+    with pytest.raises(Cancelled):
+        chat.generate(messages, 4, None, cancel)
+    assert programs == ["prefill"], "cancel must stop before the next prefill chunk"
+    session.host.run = run
+    again = chat.generate(messages, 4)
+    fresh = SessionChatModel(Session(model, context=160), Sampling()).generate(messages, 4)
+    assert again == fresh
