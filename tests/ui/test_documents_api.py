@@ -22,6 +22,11 @@ class CitingSession(ScriptedSession):
 
     REPLY = "Orla Vance painted it [1] ."
 
+    def stream(self, prompt, sampling, max_tokens, stop, result, on_prefill_chunk=None):
+        if on_prefill_chunk is not None:  # the real session calls it between prefill chunks (cancel checks)
+            on_prefill_chunk(prompt)
+        yield from super().stream(prompt, sampling, max_tokens, stop, result)
+
 
 @pytest.fixture
 def running(default_model_home, tmp_path, monkeypatch):  # noqa: F811
