@@ -3,9 +3,11 @@ generation at a time, and fitting a conversation into the context by leaving out
 
 A session (engine/session.py) offers `chat_tokens(messages) -> [ids]`,
 `stream(prompt, sampling, max_tokens, stop, result) -> iterator of text` and `runner.context`;
-tests may pass a `session_factory(stored_model, context)` that builds a stand-in with that shape.
+tests may pass a `session_factory(stored_model, context)` that builds a stand-in with that shape
+(and takes `on_progress` too if it reports loading, as the default does).
 """
 
+import inspect
 import threading
 
 from desktop.errors import EngineError, ModelNotFound
@@ -15,10 +17,26 @@ from desktop.store.model_store import ModelStore
 DEFAULT_CONTEXT = 4096
 
 
-def _default_session(model, context):
+def _default_session(model, context, on_progress=None):
+    """A native Session; `on_progress(bytes, total)` hears of the weights' upload to the GPU."""
     from engine.session import Session
 
-    return Session(model, context=context)
+    if on_progress is None:
+        return Session(model, context=context)
+    from engine.native.host import Host
+
+    session = Session(
+        model, context=context, host_factory=lambda plan, folder: Host(plan, folder, on_progress=on_progress)
+    )
+    session.host_factory = None  # a reload after a GPU failure takes a fresh default device, silently
+    return session
+
+
+def _takes_progress(factory) -> bool:
+    try:
+        return "on_progress" in inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def fit_messages(messages: list[dict], count_tokens, context: int, max_tokens: int) -> tuple[list[dict], int]:
@@ -54,8 +72,9 @@ class ChatEngine:
             raise ModelNotFound("No model is installed yet; wait for the built-in model to finish importing.")
         return DEFAULT_MODEL_ID if DEFAULT_MODEL_ID in ids else ids[0]
 
-    def session_for(self, model_id: str, context: int | None):
-        """The loaded session for model and context; loads it (dropping the previous one) if needed.
+    def session_for(self, model_id: str, context: int | None, on_progress=None):
+        """The loaded session for model and context; loads it (dropping the previous one) if needed,
+        telling `on_progress(bytes, total)` how much of the weights is on the GPU.
         Call with generation_lock held."""
         manifest = self.store.manifest(model_id)
         limit = manifest.get("context_length") or DEFAULT_CONTEXT
@@ -63,7 +82,8 @@ class ChatEngine:
         if self.key != (model_id, context):
             self.session = None  # free the old weights before loading the new ones
             self.key = None
-            self.session = self.session_factory(self.store.open_model(model_id), context)
+            extra = {"on_progress": on_progress} if on_progress and _takes_progress(self.session_factory) else {}
+            self.session = self.session_factory(self.store.open_model(model_id), context, **extra)
             self.key = (model_id, context)
         return self.session
 

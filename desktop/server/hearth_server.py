@@ -6,6 +6,7 @@ from desktop.server import (
     conversations_api,
     documents_api,
     engine_api,
+    engine_load_api,
     models_api,
     status_api,
 )
@@ -33,6 +34,7 @@ def build_server(
     conversations_api.register(server)
     models_api.register(server)
     chat_api.register(server, session_factory)
+    engine_load_api.register(server)  # after chat: it loads the chat engine's session
     documents_api.register(server)  # after chat: documents run on the chat engine's session
     status_api.register(server, setup=first_run_import)
     if bridge is not None:

@@ -4,6 +4,7 @@ step as one Step-uniform write (+ token ids) and one compute pass replaying a pr
 
 import mmap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -15,12 +16,20 @@ from engine.native.gpu import device as default_device
 
 STORAGE = wgpu.BufferUsage.STORAGE | wgpu.BufferUsage.COPY_DST | wgpu.BufferUsage.COPY_SRC
 UNIFORM = wgpu.BufferUsage.UNIFORM | wgpu.BufferUsage.COPY_DST
+# on_progress(weight bytes uploaded so far, all weight bytes of the plan): a load progress bar
+LoadProgress = Callable[[int, int], None]
+
+
+def weight_bytes(plan: dict) -> int:
+    """The bytes of every weight range the plan reads from the shard files."""
+    return sum(r["nbytes"] for spec in plan["weights"].values() for r in spec["ranges"])
 
 
 class Host:
-    def __init__(self, plan: dict, model_folder: Path, device=None):
+    def __init__(self, plan: dict, model_folder: Path, device=None, on_progress: LoadProgress | None = None):
         self.plan = plan
         self.device = device or default_device()
+        self.on_progress = on_progress
         start = time.perf_counter()
         self.buffers = {name: self._create_buffer(spec) for name, spec in plan["buffers"].items()}
         self.weight_bytes = self._load_weights(Path(model_folder))
@@ -45,6 +54,9 @@ class Host:
 
     def _load_weights(self, folder: Path) -> int:
         maps, total = {}, 0
+        expected = weight_bytes(self.plan)
+        if self.on_progress:
+            self.on_progress(0, expected)
         try:
             for name, spec in self.plan["weights"].items():
                 buffer = self.device.create_buffer(size=spec["size"], usage=STORAGE, mapped_at_creation=True)
@@ -59,6 +71,8 @@ class Host:
                     offset += len(padded)
                     view.release()
                     total += r["nbytes"]
+                    if self.on_progress:
+                        self.on_progress(total, expected)
                 buffer.unmap()
                 self.buffers["weight:" + name] = buffer
         finally:
