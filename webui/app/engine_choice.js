@@ -52,8 +52,9 @@ export async function chooseEngine(preference, probe = probeWebGpu) {
  */
 export async function loadEngine(choice, modelId, { contextSize, onProgress }) {
   if (choice.kind === "native") {
-    onProgress({ progress: 1, text: "The native engine loads the model with the first message" });
-    return new NativeEngine(modelId, { contextSize });
+    const engine = new NativeEngine(modelId, { contextSize });
+    await engine.load(onProgress);
+    return engine;
   }
   const { createEngine } = await import("/engine/engine.js");
   return /** @type {ChatEngine} */ (/** @type {unknown} */ (await createEngine(modelId, { initProgressCallback: onProgress, contextSize })));

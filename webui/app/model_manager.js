@@ -80,7 +80,7 @@ export class ModelManager {
       this.models = installed.models;
       this.renderInstalled();
       this.renderCatalog(catalog.models);
-      for (const job of jobs.jobs) if (job.state === "running") this.follow(job);
+      for (const job of jobs.jobs) if (job.state === "running" && job.kind !== "load") this.follow(job); // loads show above the chat
     } catch (error) {
       this.showError(error instanceof Error ? error.message : String(error));
     }
