@@ -45,7 +45,12 @@ function startEngine() {
     if (choice.kind === "native") showAdapter(nativeAdapter);
     showLoad({ progress: 0, text: `Loading ${modelId}…` });
     try {
-      return await loadEngine(choice, modelId, { contextSize: settings.context_size, onProgress: showLoad });
+      const engine = await loadEngine(choice, modelId, { contextSize: settings.context_size, onProgress: showLoad });
+      if (choice.kind === "native" && !nativeAdapter) {  // the server's GPU probe was still running at boot
+        nativeAdapter = (await api.get("/api/status").catch(() => null))?.native?.adapter?.name ?? "";
+        showAdapter(nativeAdapter);
+      }
+      return engine;
     } catch (error) {
       showLoad({ progress: 0, text: `Could not load ${modelId}: ${error instanceof Error ? error.message : error}` });
       throw error;
