@@ -87,3 +87,26 @@ def test_a_load_job_loads_the_session_the_chat_then_uses(start_server, tiny_stor
     again = wait_job(client, client.post("/api/engine/load", json={"model": TINY, "context": CONTEXT}).json()["id"])
     assert again["state"] == "done" and again["bytes_done"] == job["bytes_total"]
     assert engine.session is loaded
+
+
+def test_a_cancelled_load_stops_between_ranges_and_leaves_nothing_loaded(start_server, tiny_store):
+    from tests.app.conftest import ScriptedSession
+
+    def slow_session(model, context, on_progress):  # a load of 20 ranges, 50 ms each
+        for done in range(0, 101, 5):
+            on_progress(done, 100)
+            time.sleep(0.05)
+        return ScriptedSession(model, context)
+
+    app = start_server(session_factory=slow_session)
+    client = app.client
+    job_id = client.post("/api/engine/load", json={"model": TINY, "context": CONTEXT}).json()["id"]
+    deadline = time.monotonic() + 10
+    while (running := client.get(f"/api/jobs/{job_id}").json())["bytes_done"] < 20:
+        assert time.monotonic() < deadline and running["state"] == "running", running
+        time.sleep(0.02)
+    assert running["bytes_total"] == 100 and running["bytes_per_second"] > 0
+    client.post(f"/api/jobs/{job_id}/cancel")
+    cancelled = wait_job(client, job_id, 5)
+    assert cancelled["state"] == "cancelled" and 20 <= cancelled["bytes_done"] < 100
+    assert app.server.chat_engine.session is None and app.server.chat_engine.key is None
