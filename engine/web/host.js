@@ -106,6 +106,7 @@ export class PlanHost {
     const weights = await loadWeights(device, plan.weights, modelUrl, onProgress);
     const host = new PlanHost(device, plan, buffers, weights);
     await host.compile(kernelsUrl);
+    host.encodeAll();
     const oom = await device.popErrorScope();
     const invalid = await device.popErrorScope();
     if (oom) throw new EngineError(`The GPU ran out of memory loading this model (${oom.message}); choose a smaller model or context.`);
@@ -143,6 +144,31 @@ export class PlanHost {
     }
   }
 
+  /**
+   * Encodes every program once without submitting it. Browsers check a pass's bindings only when it
+   * is encoded (e.g. Chrome refuses a dispatch that binds one buffer writably twice, which native
+   * wgpu accepts); a refused command buffer would be dropped at each step, leaving zeros where the
+   * logits should be. Run inside load's validation scope, such a plan fails to load instead.
+   */
+  encodeAll() {
+    for (const program of Object.keys(this.programs)) this.encode(program).finish();
+  }
+
+  /** A command encoder holding `program` as one compute pass. @param {string} program */
+  encode(program) {
+    const recorded = this.programs[program];
+    if (!recorded) throw new EngineError(`The plan has no ${program} program; recompile the plan.`);
+    const encoder = this.device.createCommandEncoder({ label: program });
+    const pass = encoder.beginComputePass({ label: program });
+    for (const { pipeline, bindGroup, workgroups } of recorded) {
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
+    }
+    pass.end();
+    return encoder;
+  }
+
   /** @param {PlanBinding} binding @param {string} label @returns {GPUBufferBinding} */
   resource(binding, label) {
     const lookup = (/** @type {Map<string, GPUBuffer>} */ map, /** @type {string} */ name) => {
@@ -165,19 +191,10 @@ export class PlanHost {
    */
   async runStep(program, step, tokens) {
     if (this.lostReason) throw new EngineError(`The GPU was lost (${this.lostReason}); reload the model.`);
-    const recorded = this.programs[program];
-    if (!recorded) throw new EngineError(`The plan has no ${program} program; recompile the plan.`);
+    const encoder = this.encode(program);
     const queue = this.device.queue;
     queue.writeBuffer(this.io("step"), 0, this.stepBytes(step));
     queue.writeBuffer(this.io("tokens"), 0, Uint32Array.from(tokens));
-    const encoder = this.device.createCommandEncoder({ label: program });
-    const pass = encoder.beginComputePass({ label: program });
-    for (const { pipeline, bindGroup, workgroups } of recorded) {
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
-    }
-    pass.end();
     const samples = program !== "prefill";
     if (samples) encoder.copyBufferToBuffer(this.io("sampled"), 0, this.sampledStaging, 0, 4);
     queue.submit([encoder.finish()]);
