@@ -222,7 +222,7 @@ def test_dropped_pdf_is_summarized_with_progress_and_an_answer_cites_page_2(
         page.wait_for_selector(".document-item .document-name:has-text('tower.pdf')", timeout=30_000)
         assert "3 pages" in page.inner_text(".document-item")
         page.wait_for_selector("#document-progress", state="visible", timeout=30_000)
-        page.wait_for_selector(f"{ANSWER}:not(.streaming)", timeout=300_000)
+        page.wait_for_selector(f"{ANSWER}:not(.streaming)", timeout=420_000)
         assert page.inner_text(f"{ANSWER} .message-body").strip(), "the summary is empty"
         assert page.inner_text("article.message.user .message-body") == "Summarize tower.pdf (brief)"
         texts = page.evaluate("globalThis.progressTexts")
@@ -232,7 +232,7 @@ def test_dropped_pdf_is_summarized_with_progress_and_an_answer_cites_page_2(
         page.fill("#prompt", "Who painted the lighthouse tower crimson?")
         page.press("#prompt", "Enter")
         page.wait_for_selector(f"{ANSWER} >> nth=1", timeout=30_000)
-        page.wait_for_selector(f"{ANSWER}:not(.streaming) >> nth=1", timeout=300_000)
+        page.wait_for_selector(f"{ANSWER}:not(.streaming) >> nth=1", timeout=420_000)
         answer = page.locator(ANSWER).nth(1)
         assert answer.locator(".message-body").inner_text().strip()
         chips = answer.locator(".sources .citation-chip")
