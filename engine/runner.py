@@ -3,6 +3,7 @@ holds and turns "prefill these tokens" / "decode one token" into host steps (doc
 A GPU error during a step (device lost, out of memory, validation) becomes a GPUFailure: after it
 the cache is in an unknown state, so the owner rebuilds the host (Session.reload)."""
 
+from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -60,16 +61,29 @@ class Sampling:
 
 
 class ModelRunner:
+    """Steps are submitted with their sampled token copied aside and read in order, so decode can
+    be pipelined: `submit_decode()` queues the step that feeds the token the previous step
+    sampled (the sampler left it in `tokens` and `history` on the GPU) before the CPU has read
+    that token; `next_token()` reads the oldest queued step's token; `cancel()` forgets steps
+    whose tokens are not wanted (after EOS or a stop string) and rewinds the cache over them."""
+
     def __init__(self, host):
         self.host = host
         self.plan = host.plan
         self.context = self.plan["context"]
         self.chunk = self.plan["chunk"]
-        self.pos = 0  # tokens in the KV cache
+        self.pos = 0  # tokens in the KV cache, counting those of steps still in flight
         self.sample_index = 0
+        self._in_flight = deque()  # tokens each submitted, unread step added to the cache
+
+    @property
+    def in_flight(self) -> int:
+        """Steps submitted whose sampled token was not read yet."""
+        return len(self._in_flight)
 
     def rewind(self, length: int) -> None:
         """Keep only the first `length` cached tokens (the rest is overwritten by later steps)."""
+        self.cancel()
         self.pos = min(self.pos, length)
 
     def _step(self, n_tokens: int, sampling: Sampling) -> None:
@@ -82,6 +96,11 @@ class ModelRunner:
             vocab_size=self.plan["vocab_size"],
             **sampling.fields(),
         )
+
+    def _submitted(self, n_tokens: int) -> None:
+        self.pos += n_tokens
+        self.sample_index += 1
+        self._in_flight.append(n_tokens)
 
     def prefill(self, tokens: list[int], sampling: Sampling, on_chunk=None) -> int:
         """Feeds tokens (≥ 1) after the cached ones; returns the token sampled after the last."""
@@ -99,26 +118,47 @@ class ModelRunner:
                 self.host.write_tokens(piece)
                 self.host.write_tokens(piece, buffer="history", first=self.pos)
                 self._step(len(piece), sampling)
-                self.host.run("prefill_last" if last else "prefill")
+                self.host.run("prefill_last" if last else "prefill", read_back=last)
             if on_chunk:
                 on_chunk(piece)
-            self.pos += len(piece)
-        return self._sampled()
+            if last:
+                self._submitted(len(piece))
+            else:
+                self.pos += len(piece)
+        return self.next_token()
 
     def decode(self, token: int, sampling: Sampling) -> int:
-        """Feeds one token; returns the next. The sampler already left `token` in place when it
-        picked it, but writing it keeps the host stateless about where tokens came from."""
+        """Feeds one token; returns the next (no step may be in flight)."""
+        self.submit_decode(sampling, token)
+        return self.next_token()
+
+    def submit_decode(self, sampling: Sampling, token: int | None = None) -> None:
+        """Queues one decode step at `pos` without waiting for the GPU. With token=None the step
+        feeds what the previous step sampled, which is already in place on the GPU; with a token,
+        that token is written first (e.g. a token the caller chose itself)."""
         if self.pos + 1 > self.context:
             raise EngineError("The context is full; start a new chat or use a larger --context.")
         with gpu_errors():
-            self.host.write_tokens([token])
-            self.host.write_tokens([token], buffer="history", first=self.pos)
+            if token is not None:
+                self.host.write_tokens([token])
+                self.host.write_tokens([token], buffer="history", first=self.pos)
             self._step(1, sampling)
-            self.host.run("decode")
-        self.pos += 1
-        return self._sampled()
+            self.host.run("decode", read_back=True)
+        self._submitted(1)
 
-    def _sampled(self) -> int:
-        self.sample_index += 1
+    def next_token(self) -> int:
+        """The token sampled by the oldest step in flight (waits for that step only)."""
         with gpu_errors():
-            return self.host.read_sampled()
+            token = self.host.read_sampled()
+        self._in_flight.popleft()
+        return token
+
+    def cancel(self) -> None:
+        """Forgets the steps in flight: the cache no longer counts their tokens (their K/V slots and
+        history entries are overwritten before any later step reads them) and their sample
+        indices are reused, so the output is as if they had never been submitted."""
+        if self._in_flight:
+            self.pos -= sum(self._in_flight)
+            self.sample_index -= len(self._in_flight)
+            self._in_flight.clear()
+        self.host.drop_pending()

@@ -228,23 +228,40 @@ class Session:
         prefill_seconds = time.perf_counter() - started
         decoder = StreamDecoder(self.tokenizer, stop)
         decode_started, generated, finish = time.perf_counter(), 0, "length"
-        while True:
-            if token in self.eos:
-                finish = "stop"
-                break
-            generated += 1
-            piece = decoder.add(token)
-            if piece:
-                yield piece
-            if decoder.stopped:
-                finish = "stop"
-                break
-            if generated >= max_tokens or self.runner.pos + 1 > context:
-                finish = "length"
-                break
-            fed = token
-            token = self.runner.decode(fed, sampling)
-            self.cached.append(fed)
+        runner = self.runner
+
+        def wanted(k: int) -> bool:
+            """Whether the step feeding the k-th generated token may run: known before the token is."""
+            return k < max_tokens and runner.pos + 1 <= context
+
+        # Pipelined: the step feeding token k is submitted before token k is read (the sampler left
+        # it on the GPU), so the GPU computes while Python records the next step and streams text.
+        # A step submitted for a token that turns out to end the reply is cancelled: the runner
+        # rewinds over it and the output is the same as one step at a time.
+        try:
+            if wanted(1):
+                runner.submit_decode(sampling)
+            while True:
+                if token in self.eos:
+                    finish = "stop"
+                    break
+                generated += 1
+                piece = decoder.add(token)
+                if piece:
+                    yield piece
+                if decoder.stopped:
+                    finish = "stop"
+                    break
+                if not runner.in_flight:  # wanted(generated) was false: max_tokens or context
+                    finish = "length"
+                    break
+                if wanted(generated + 1):
+                    runner.submit_decode(sampling)
+                fed = token
+                token = runner.next_token()
+                self.cached.append(fed)
+        finally:
+            runner.cancel()
         tail = decoder.flush()
         if tail:
             yield tail

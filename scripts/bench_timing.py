@@ -54,9 +54,12 @@ def time_generation(runner: ModelRunner, prompt_length: int, decode_length: int,
         started = time.perf_counter()
         token = runner.prefill(prompt, greedy)
         prefill.append(prompt_length / (time.perf_counter() - started))
-        started = time.perf_counter()
-        for _ in range(decode_length):
-            token = runner.decode(token, greedy)
+        started = time.perf_counter()  # pipelined like Session: step k+1 is queued before token k is read
+        runner.submit_decode(greedy, token)
+        for i in range(decode_length):
+            if i + 1 < decode_length:
+                runner.submit_decode(greedy)
+            token = runner.next_token()
         decode.append(decode_length / (time.perf_counter() - started))
     return {
         "prefill": statistics.median(prefill),

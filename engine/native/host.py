@@ -1,6 +1,11 @@
 """The native host: interprets a plan (docs/plan.md) with wgpu-native. It creates buffers,
 pipelines and bind groups once, fills weight buffers straight from the shard files, and runs a
-step as one Step-uniform write (+ token ids) and one compute pass replaying a program."""
+step as one Step-uniform write (+ token ids) and one compute pass replaying a program.
+
+Steps can be pipelined: `run(program, read_back=True)` copies the step's sampled token into a
+small staging buffer of its own and returns without waiting; `read_sampled()` then returns the
+tokens of such steps in submission order, waiting only for the step it reads (not for steps
+submitted after it), and `drop_pending()` forgets tokens nobody will read."""
 
 import mmap
 import time
@@ -13,6 +18,7 @@ import wgpu
 from desktop.errors import EngineError
 from engine.kernels import source
 from engine.native.gpu import device as default_device
+from engine.native.replay import TokenReadback, raw_program, record, submit
 
 STORAGE = wgpu.BufferUsage.STORAGE | wgpu.BufferUsage.COPY_DST | wgpu.BufferUsage.COPY_SRC
 UNIFORM = wgpu.BufferUsage.UNIFORM | wgpu.BufferUsage.COPY_DST
@@ -36,6 +42,9 @@ class Host:
         self.load_seconds_weights = time.perf_counter() - start
         self.pipelines = self._compile_pipelines()
         self.programs = {name: self._bind(dispatches) for name, dispatches in plan["programs"].items()}
+        self._raw_programs = {name: raw_program(recorded) for name, recorded in self.programs.items()}
+        self._readback = TokenReadback(self.device)
+        self._sampled = self.buffers.get(plan["io"].get("sampled"))  # the encoder plan samples nothing
         self.load_seconds = time.perf_counter() - start
         self._step = np.zeros(len(plan["step"]["fields"]), np.uint32)
         self._field_index = {name: (i, kind) for i, (name, kind) in enumerate(plan["step"]["fields"])}
@@ -128,22 +137,34 @@ class Host:
         ids = np.asarray(tokens, np.uint32)
         self.device.queue.write_buffer(self.buffers[self.plan["io"][buffer]], 4 * first, ids.tobytes())
 
-    def run(self, program: str) -> None:
+    def run(self, program: str, read_back: bool = False) -> None:
+        """Records and submits one step of `program`. read_back: the step's sampled token is also
+        copied aside, for a later read_sampled(); the call does not wait for the GPU."""
         encoder = self.device.create_command_encoder()
         compute = encoder.begin_compute_pass()
-        current = None
-        for pipeline, group, workgroups in self.programs[program]:
-            if pipeline is not current:
-                compute.set_pipeline(pipeline)
-                current = pipeline
-            compute.set_bind_group(0, group)
-            compute.dispatch_workgroups(*workgroups)
+        record(compute, self._raw_programs[program])
         compute.end()
-        self.device.queue.submit([encoder.finish()])
+        staging = self._readback.copy(encoder, self._sampled) if read_back else None
+        index = submit(self.device.queue, encoder.finish())
+        if staging is not None:
+            self._readback.submitted(staging, index)
+
+    @property
+    def pending_reads(self) -> int:
+        """Steps run with read_back whose tokens were not read yet."""
+        return len(self._readback.pending)
 
     def read_sampled(self) -> int:
-        raw = self.device.queue.read_buffer(self.buffers[self.plan["io"]["sampled"]], 0, 4)
+        """The token of the oldest step run with read_back that was not read yet (waiting for that
+        step only); with none pending, the token the last finished step sampled."""
+        if self._readback.pending:
+            return self._readback.read()
+        raw = self.device.queue.read_buffer(self._sampled, 0, 4)
         return int(np.frombuffer(raw, np.uint32)[0])
+
+    def drop_pending(self) -> None:
+        """Forgets the tokens of steps run with read_back that nobody will read."""
+        self._readback.drop()
 
     def read_logits(self) -> np.ndarray:
         raw = self.device.queue.read_buffer(self.buffers[self.plan["io"]["logits"]])
