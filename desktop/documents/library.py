@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from desktop.documents.bm25 import bm25_scores, ranked, term_frequencies, tokenize
+from desktop.documents.bm25 import bm25_scores, idf, ranked, term_frequencies, tokenize
 from desktop.documents.chunker import chunk_blocks
 from desktop.documents.errors import Cancelled, DocumentError
 from desktop.documents.extract import extract
@@ -273,3 +273,26 @@ class Library:
             postings.setdefault(term, {})[chunk_id] = tf
             lengths[chunk_id] = length
         return ranked(bm25_scores(terms, postings, lengths, count, average or 0.0), k)
+
+    def question_weight(self, question: str, doc_ids: list[int] | None = None) -> float:
+        """The BM25 score of an average-length chunk holding each question term once: the sum of the
+        terms' idf over `doc_ids`, terms no chunk there uses at full weight. Retrieval compares chunk
+        scores with it to tell a keyword match from a few shared common words."""
+        terms = tokenize(question)
+        if not terms or doc_ids == []:
+            return 0.0
+        scope, params = "", []
+        if doc_ids is not None:
+            scope = f" AND c.doc_id IN ({','.join('?' * len(doc_ids))})"
+            params = list(doc_ids)
+        db = self._db()
+        (count,) = db.execute(f"SELECT COUNT(*) FROM chunks c WHERE 1=1{scope}", params).fetchone()
+        unique = sorted(set(terms))
+        frequencies = dict(
+            db.execute(
+                f"SELECT p.term, COUNT(*) FROM postings p JOIN chunks c ON c.id = p.chunk_id "
+                f"WHERE p.term IN ({','.join('?' * len(unique))}){scope} GROUP BY p.term",
+                unique + params,
+            )
+        )
+        return sum(idf(frequencies.get(term, 0), count) for term in terms)

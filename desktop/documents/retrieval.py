@@ -3,6 +3,17 @@
 The dense side is a hook: any callable `(question, doc_ids, limit) -> [(chunk_id, score)]`, best
 first. Without one, BM25 alone ranks (the fallback the design asks for). Fusion is RRF with k=60:
 score(chunk) = sum over rankings of 1 / (60 + rank), ranks starting at 1.
+
+Plain RRF rewards being in both rankings over being first in one (2/(60+r) > 1/61 for any r < 60),
+and in a small document every chunk is in both: BM25 ranks each chunk that shares "the" with the
+question, the dense ranking ranks them all. A paraphrase that shares only common words with its
+answer then loses to any chunk that shares one with the question, and a wrong dense ranking (names,
+numbers and codes are where embeddings are weak) buries an exact keyword match. So a chunk joins
+the fusion through BM25 only with real keyword evidence: a score of at least KEYWORD_EVIDENCE of
+what a chunk holding every question term once would score (Library.question_weight; terms the
+documents never use count at full weight, so "the" and "is" weigh almost nothing and a question in
+other words matches little). Measured on tests/embeddings/test_hybrid_fusion.py's document:
+keyword questions reach 0.38-0.83 of that weight, paraphrases at most 0.14.
 """
 
 from collections.abc import Callable, Sequence
@@ -12,7 +23,9 @@ from desktop.documents.citations import best_quote
 from desktop.documents.library import Library, StoredChunk
 
 RRF_K = 60
-CANDIDATES = 50  # how deep each ranking goes before fusion
+CANDIDATES = 50  # how deep the BM25 ranking goes (and the BM25-alone ranking)
+DENSE_CANDIDATES = 20  # how deep the dense ranking goes: past that, cosines say little
+KEYWORD_EVIDENCE = 0.25  # share of the question's BM25 weight a chunk needs to join the fusion through BM25
 
 DenseScorer = Callable[[str, Sequence[int] | None, int], list[tuple[int, float]]]
 
@@ -21,7 +34,7 @@ DenseScorer = Callable[[str, Sequence[int] | None, int], list[tuple[int, float]]
 class Hit:
     chunk: StoredChunk
     score: float  # the fused score (or the BM25 score when BM25 ranks alone)
-    bm25_rank: int | None  # 1-based rank in each ranking, None where that ranking missed it
+    bm25_rank: int | None  # 1-based rank in each ranking that was fused, None where it missed the chunk
     dense_rank: int | None
 
     @property
@@ -55,15 +68,17 @@ class Retriever:
     def search(self, question: str, doc_ids: Sequence[int] | None = None, k: int = 8) -> list[Hit]:
         ids = list(doc_ids) if doc_ids is not None else None
         lexical = self.library.bm25(question, ids, CANDIDATES)
-        bm25_order = [chunk_id for chunk_id, _ in lexical]
         dense_order: list[int] = []
         if self.dense is not None:
-            dense_order = [chunk_id for chunk_id, _ in self.dense(question, ids, CANDIDATES)]
+            dense_order = [chunk_id for chunk_id, _ in self.dense(question, ids, DENSE_CANDIDATES)]
         if dense_order:
+            floor = KEYWORD_EVIDENCE * self.library.question_weight(question, ids)
+            bm25_order = [chunk_id for chunk_id, score in lexical if score >= floor]
             fused = reciprocal_rank_fusion([bm25_order, dense_order])
             order = sorted(fused, key=lambda chunk_id: (-fused[chunk_id], chunk_id))[:k]
             scores = fused
         else:
+            bm25_order = [chunk_id for chunk_id, _ in lexical]
             order = bm25_order[:k]
             scores = dict(lexical)
         chunks = self.library.chunks_by_id(order)

@@ -205,3 +205,68 @@ LATIN1_TEXT = (
     "Le café de la gare ouvre à six heures. On y sert une crème brûlée très appréciée des voyageurs.\n\n"
     "Les employés préfèrent le thé; le pâtissier est né à Besançon, près de la frontière."
 )
+
+# A short PDF for hybrid retrieval, one topic per page (page = index + 1), and questions about it.
+# "keyword" questions reuse the page's rare words; "paraphrase" questions say the same in other
+# words, sharing only common ones ("the", "who") or words that sit on other pages ("its", "children").
+HYBRID_PAGES = [  # (heading, the fact, an aside): one paragraph per page
+    (
+        "Harbour",
+        "The lighthouse keeper Orla Vance painted the tower crimson in 1911.",
+        "Fishing boats are moored along the stone quay.",
+    ),
+    (
+        "Bakery",
+        "The bakery on Quill Street bakes rye loaves with caraway seeds every Thursday.",
+        "The ovens are lit before dawn.",
+    ),
+    (
+        "Observatory",
+        "The observatory telescope has a mirror of 2.4 metres polished by hand in Jena.",
+        "Visitors may look through it on clear nights.",
+    ),
+    (
+        "Railway",
+        "The narrow gauge railway climbs 740 metres to the glacier station of Firnbach.",
+        "Trains leave the valley every hour.",
+    ),
+    (
+        "Clinic",
+        "The village clinic vaccinates children against measles free of charge on Mondays.",
+        "Patients should bring their health card.",
+    ),
+    ("Market", "Saffron at the Saturday market costs nine florins for a pouch of ten grams.", "Stalls open at eight."),
+    (
+        "Brewery",
+        "The abbey brewery ferments its dark ale with honey from the monastery hives.",
+        "The cellar stays cool all year.",
+    ),
+    (
+        "Bridge",
+        "The suspension bridge over the Vellin gorge was opened by engineer Tomasz Grell.",
+        "Its cables were spun from Swedish steel.",
+    ),
+    (
+        "School",
+        "Pupils at the hill school learn to play the violin from their second year.",
+        "Lessons end at three in the afternoon.",
+    ),
+    ("Ferry", "The ferry to Skarn island carries bicycles but not cars.", "Tickets are sold on board."),
+]
+HYBRID_QUESTIONS = [  # (question, page of the answer, kind)
+    ("Who gave the beacon its red colour?", 1, "paraphrase"),
+    ("On what weekday is the seeded bread made?", 2, "paraphrase"),
+    ("How big is the stargazing reflector?", 3, "paraphrase"),
+    ("Where can kids get their jabs at no cost?", 5, "paraphrase"),
+    ("Who inaugurated the span across the ravine?", 8, "paraphrase"),
+    ("What sweetens the monks' beer?", 7, "paraphrase"),
+    ("Who painted the lighthouse tower crimson?", 1, "keyword"),
+    ("How high does the narrow gauge railway climb to the glacier station?", 4, "keyword"),
+    ("Which vaccine does the village clinic give children?", 5, "keyword"),
+    ("What does saffron cost at the Saturday market?", 6, "keyword"),
+    ("Does the ferry to Skarn island carry bicycles?", 10, "keyword"),
+]
+
+
+def write_hybrid_pdf(path: Path) -> Path:
+    return write_pdf(path, [(heading, [f"{fact} {aside}"]) for heading, fact, aside in HYBRID_PAGES])

@@ -4,7 +4,7 @@ import pytest
 
 from desktop.documents.citations import SOURCES_CLOSE, SOURCES_OPEN, best_quote, sources_block
 from desktop.documents.library import Library
-from desktop.documents.retrieval import RRF_K, Retriever, reciprocal_rank_fusion, search
+from desktop.documents.retrieval import DENSE_CANDIDATES, RRF_K, Retriever, reciprocal_rank_fusion, search
 from desktop.documents.tokens import approximate_counter
 from tests.documents.make_docs import FACTS
 
@@ -68,11 +68,49 @@ def test_a_dense_scorer_is_fused_with_bm25(indexed):
         return [(bakery, 0.9), (lighthouse, 0.8)]
 
     hits = Retriever(library, dense).search(question, doc_ids=[pdf.id], k=5)
-    assert calls == [(question, [pdf.id], 50)]
+    assert calls == [(question, [pdf.id], DENSE_CANDIDATES)]
     assert hits[0].chunk.id == lighthouse  # ranks 1 and 2 beat a lone rank 1
     assert (hits[0].bm25_rank, hits[0].dense_rank) == (1, 2)
     assert bakery in [h.chunk.id for h in hits]
     assert hits[0].score == pytest.approx(1 / (RRF_K + 1) + 1 / (RRF_K + 2))
+
+
+def everything_ranked(library, doc_id, first_chunk_id=None, reverse=False):
+    """A stand-in dense scorer that ranks every chunk, as a real one does (optionally one chosen chunk first)."""
+    ids = [c.id for c in library.chunks(doc_id)]
+    ids = ids[::-1] if reverse else ids
+    if first_chunk_id is not None:
+        ids = [first_chunk_id] + [i for i in ids if i != first_chunk_id]
+    return lambda q, doc_ids, limit: [(chunk_id, 1.0 - n / 1000) for n, chunk_id in enumerate(ids[:limit])]
+
+
+def test_question_weight_is_the_idf_sum_with_unknown_terms_at_full_weight(indexed):
+    from desktop.documents.bm25 import idf
+
+    library, pdf, _ = indexed
+    n = len(library.chunks(pdf.id))
+    crimson = sum(1 for c in library.chunks(pdf.id) if "crimson" in c.text.lower())
+    weight = library.question_weight("crimson zyzzyva crimson", [pdf.id])
+    assert weight == pytest.approx(2 * idf(crimson, n) + idf(0, n))
+    assert library.question_weight("crimson", []) == 0.0 and library.question_weight("?!", [pdf.id]) == 0.0
+
+
+def test_a_wrong_dense_ranking_does_not_bury_a_keyword_match(indexed):
+    library, pdf, _ = indexed
+    for page, _, _, question in FACTS:
+        hits = Retriever(library, everything_ranked(library, pdf.id, reverse=True)).search(question, [pdf.id], k=3)
+        assert page in [hit.page for hit in hits], question
+
+
+def test_a_question_sharing_only_common_words_follows_the_dense_ranking(indexed):
+    """Every chunk shares "the" with the question and the dense scorer ranks every chunk: plain RRF
+    would put a both-lists chunk first; the chunk only the dense side understands must win."""
+    library, pdf, _ = indexed
+    mirror = next(c for c in library.chunks(pdf.id) if "mirror" in c.text)
+    question = "How big is the stargazing reflector?"
+    assert mirror.id not in [c for c, _ in library.bm25(question, [pdf.id], 3)]
+    hits = Retriever(library, everything_ranked(library, pdf.id, mirror.id)).search(question, [pdf.id], k=3)
+    assert hits[0].chunk.id == mirror.id and hits[0].bm25_rank is None and hits[0].dense_rank == 1
 
 
 def test_the_sources_block_is_delimited_and_cannot_be_closed_from_inside(indexed, tmp_path):
