@@ -16,9 +16,11 @@ from tests.ui.throttled_hub import ThrottledHub
 REPO = "test/tiny-chat"
 TYPED_REPO = "test/tiny-chat-typed"
 WEIGHTS = "model.safetensors"
-HUB_BYTES_PER_SECOND = 60_000  # the tiny model (~0.4 MB) takes ~7 s: time to watch, screenshot and cancel
+HUB_BYTES_PER_SECOND = 80_000  # the tiny model (~0.4 MB) would take ~5 s: several 300 ms polls
+HOLD_AT = 150_000  # the hub stops the weights here until the test has cancelled (~2 s in)
 README = "---\nlicense: mit\n---\n# Tiny chat\nA random-weight llama for tests.\n"
 BAR = "#jobs li.job:first-child progress"
+INSTALLED_ROW = "[...document.querySelectorAll('#installed-models th')].some(th => th.innerText.includes('%s ·'))"
 BAR_VALUE = f"document.querySelector('{BAR}')?.getAttribute('value')"
 
 
@@ -38,7 +40,7 @@ def hub(tiny_folder, tmp_path, monkeypatch):
     }]}
     (tmp_path / "catalog.json").write_text(json.dumps(catalog), encoding="utf-8")
     monkeypatch.setenv("HEARTH_CATALOG", str(tmp_path / "catalog.json"))
-    with ThrottledHub(HUB_BYTES_PER_SECOND) as hub:
+    with ThrottledHub(HUB_BYTES_PER_SECOND, hold_at=HOLD_AT) as hub:
         hub.add_repo(REPO, tiny_folder)
         hub.add_repo(TYPED_REPO, tiny_folder)
         monkeypatch.setenv("HF_ENDPOINT", hub.url)
@@ -76,19 +78,22 @@ def test_catalog_download_moves_cancels_resumes_and_lists_the_model(ui_browser, 
     shot = ui.screenshot("download-progress")
     assert shot.stat().st_size > 10_000
     page.click("#jobs li.job:first-child button:has-text('Cancel')")
+    hub.released.set()  # the next piece lets the download notice the cancel
     poll(page, "document.querySelector('#jobs li.job:first-child .job-text')?.textContent === 'Cancelled.'", 10)
     [partial] = (home / "downloads").rglob(f"{WEIGHTS}.*.partial")
     kept = partial.stat().st_size
     size = len(hub.repos[REPO].files[WEIGHTS])
-    assert 0 < kept < size, "the cancelled download kept no partial weights"
+    assert HOLD_AT <= kept < size, "the cancelled download kept no partial weights"
     served_before = hub.bytes_served[WEIGHTS]
+    hub.pause /= 4  # the rest need not be watched closely
 
     page.click("#jobs li.job:first-child button:has-text('Resume')")
     poll(page, "document.querySelectorAll('#jobs li.job').length === 2", 5)
     poll(page, "document.querySelector('#jobs li.job:first-child .job-text')?.textContent === 'Ready: tiny-chat'", 60)
     assert hub.bytes_served[WEIGHTS] - served_before == size - kept, "the resume started the weights over"
 
-    row = page.locator("#installed-models tr", has_text="tiny-chat")
+    poll(page, INSTALLED_ROW % "tiny-chat", 10)  # the list refreshes after "Ready"
+    row = page.locator("#installed-models tr", has_text="tiny-chat · llama")
     cells = row.locator("td").all_inner_texts()
     size_text, quantization, memory, license_ = cells[:4]
     assert size_text.endswith(("KB", "MB")) and memory.endswith(("KB", "MB")), cells
@@ -110,13 +115,14 @@ def test_a_typed_repo_id_downloads_and_appears(ui_browser, hub, home, monkeypatc
     server = start_server(home, monkeypatch)
     ui = open_ui(ui_browser, server)
     page = ui.page
-    hub.pause /= 3  # no cancel here: a quicker download still shows progress
+    hub.released.set()  # no cancel here, and a quicker download still shows progress
+    hub.pause /= 2
     page.click("#open-models")
     page.fill("#download-repo", TYPED_REPO)
     page.press("#download-repo", "Enter")
     intermediate_values(page, 1)
     poll(page, "document.querySelector('#jobs li.job:first-child .job-text')?.textContent.startsWith('Ready')", 60)
-    assert page.locator("#installed-models tr", has_text="tiny-chat-typed").count() == 1
+    poll(page, INSTALLED_ROW % "tiny-chat-typed", 10)
     options = page.eval_on_selector_all("#model-select option", "os => os.map(o => o.value)")
     assert sorted(options) == ["tiny-chat-typed", "tiny-local"]
     assert not ui.errors, ui.errors
