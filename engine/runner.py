@@ -146,6 +146,17 @@ class ModelRunner:
             self.host.run("decode", read_back=True)
         self._submitted(1)
 
+    def decode_run(self, token: int, count: int, sampling: Sampling) -> list[int]:
+        """Feeds `token`, then each sampled token back, for `count` steps with one step always
+        queued ahead (as Session decodes); returns the `count` sampled tokens."""
+        self.submit_decode(sampling, token)
+        tokens = []
+        for i in range(count):
+            if i + 1 < count:
+                self.submit_decode(sampling)
+            tokens.append(self.next_token())
+        return tokens
+
     def next_token(self) -> int:
         """The token sampled by the oldest step in flight (waits for that step only)."""
         with gpu_errors():

@@ -55,11 +55,7 @@ def time_generation(runner: ModelRunner, prompt_length: int, decode_length: int,
         token = runner.prefill(prompt, greedy)
         prefill.append(prompt_length / (time.perf_counter() - started))
         started = time.perf_counter()  # pipelined like Session: step k+1 is queued before token k is read
-        runner.submit_decode(greedy, token)
-        for i in range(decode_length):
-            if i + 1 < decode_length:
-                runner.submit_decode(greedy)
-            token = runner.next_token()
+        runner.decode_run(token, decode_length, greedy)
         decode.append(decode_length / (time.perf_counter() - started))
     return {
         "prefill": statistics.median(prefill),

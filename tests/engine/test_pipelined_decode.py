@@ -84,3 +84,16 @@ def test_pipelined_tokens_equal_one_step_at_a_time(model, name):
     fresh = Session(model, context=96)
     fresh.eos = session.eos
     assert fresh.generate(follow_up, sampling, max_tokens=6).text == again.text
+
+
+@pytest.mark.parametrize("name", SAMPLINGS)
+def test_decode_run_gives_the_tokens_of_one_step_at_a_time(model, name):
+    session = Session(model, context=96)
+    prompt = session.chat_tokens(TURN)
+    expected = one_step_at_a_time(session, prompt, SAMPLINGS[name], 10)
+    runner = session.runner
+    runner.rewind(0)
+    runner.sample_index = 0
+    first = runner.prefill(prompt, SAMPLINGS[name])
+    assert [first, *runner.decode_run(first, 9, SAMPLINGS[name])] == expected
+    assert runner.in_flight == 0 and runner.pos == len(prompt) + 9
