@@ -189,7 +189,7 @@ def test_webview_host_matches_reference(tiny_page, tiny):
     vocab = model.config["vocab_size"]
     plan = compile_plan(model.manifest, CONTEXT, adapter_traits(tiny_page.evaluate(PROBE)),
                         read_tensor=model.tensor, all_logits=True)
-    if architecture == "gemma3":  # see the module docstring; a no-op once the compiler is fixed
+    if architecture == "gemma3":  # see the module docstring; drop this once the compiler is fixed
         plan = rebind_unused_norm_outputs(plan)
     assert not aliasing_bindings(plan)
     chunk = plan["chunk"]
