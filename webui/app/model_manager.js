@@ -2,6 +2,7 @@
 // or delete; import by path, drop or file dialog; the catalog and any repo id to download, with
 // progress bars, cancel and resume (docs/api.md: models, catalog, jobs).
 import { api } from "./api.js";
+import { droppedPaths } from "./documents_drop.js";
 import { byId, el, formatBytes } from "./dom.js";
 
 /** @typedef {{id: string, name: string, architecture: string, quantization: string, size_bytes: number, license: string | null,
@@ -10,11 +11,6 @@ import { byId, el, formatBytes } from "./dom.js";
  *   bytes_total: number | null, bytes_per_second: number | null, error: string | null, model_id: string | null}} Job */
 
 const POLL_MS = 300;
-
-/** The pywebview bridge, when the page runs inside Hearth's window. */
-function bridge() {
-  return /** @type {any} */ (window).pywebview?.api ?? null;
-}
 
 export class ModelManager {
   /** @param {{current: () => string, switchTo: (id: string) => void, contextSize: () => number, modelsChanged: (models: InstalledModel[]) => void}} deps */
@@ -43,9 +39,14 @@ export class ModelManager {
   setupDrop() {
     const zone = byId("drop-zone");
     const choose = async () => {
-      const api_ = bridge();
-      if (!api_) { byId("import-path").focus(); return; }
-      const { paths } = await api_.open_model_dialog("file");
+      /** @type {string[]} */
+      let paths;
+      try {
+        paths = (await api.post("/api/app/open-dialog", { kind: "file" })).paths;
+      } catch {
+        byId("import-path").focus(); // no window bridge (a plain browser): type the path
+        return;
+      }
       for (const path of paths) await this.importPath(path);
     };
     zone.addEventListener("click", choose);
@@ -55,10 +56,7 @@ export class ModelManager {
     zone.addEventListener("drop", async (e) => {
       e.preventDefault();
       zone.classList.remove("dragging");
-      const files = [...(e.dataTransfer?.files ?? [])];
-      /** @type {string[]} */
-      let paths = files.map((f) => /** @type {any} */ (f).pywebviewFullPath).filter(Boolean);
-      if (paths.length === 0 && bridge()) paths = (await bridge().dropped_paths()).paths;
+      const paths = await droppedPaths(e.dataTransfer);
       if (paths.length === 0) return this.showError("This window cannot see where dropped files live; type the path or use the file dialog.");
       for (const path of paths) await this.importPath(path);
       return undefined;
