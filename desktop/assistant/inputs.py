@@ -56,6 +56,27 @@ def session_model(store, model_id: str, context: int | None, sampling):
     return SessionChatModel(Session(store.open_model(model_id), context=context), sampling)
 
 
+def dense_index(library, err=None):
+    """The library's embeddings for `hearth ask` and `hearth docs add`: documents are embedded when
+    first needed, with a progress line on `err`, and the reason for ranking by keywords alone
+    (no GPU adapter, HEARTH_EMBEDDINGS=off) is said once there."""
+    from desktop.documents.dense import DenseIndex
+
+    err = err or sys.stderr
+    line = ProgressLine(err)
+
+    def progress(name: str, done: int, total: int) -> None:
+        line.show(f"embedding {name} for search: {done} of {total} passages")
+        if done == total:
+            line.done()
+
+    def unavailable(reason: str) -> None:
+        line.done()
+        print(f"Searching the documents by keywords only (BM25): {reason}", file=err)
+
+    return DenseIndex(library, on_progress=progress, on_unavailable=unavailable)
+
+
 class ProgressLine:
     """One line on a terminal, rewritten in place; one line per event when stderr is a file or pipe."""
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from desktop.assistant.ask import Asker, DocumentScope
-from desktop.assistant.inputs import add_files, model_and_library, session_model
+from desktop.assistant.inputs import add_files, dense_index, model_and_library, session_model
 from engine.runner import Sampling
 
 
@@ -35,7 +35,8 @@ def ask_files(args) -> int:
     doc_ids = add_files(library, args.files)
     sampling = Sampling(temperature=args.temperature, repetition_penalty=args.repetition_penalty, seed=args.seed)
     model = session_model(store, model_id, args.context, sampling)
-    asker = Asker(model, library, DocumentScope(doc_ids), max_tokens=args.max_tokens)
+    # BM25 fused with embeddings; a document is embedded at its first question (progress on stderr)
+    asker = Asker(model, library, DocumentScope(doc_ids), dense=dense_index(library), max_tokens=args.max_tokens)
     if args.question is not None:
         answer = asker.ask(args.question, on_text=None if args.json else _write)
         if args.json:

@@ -6,6 +6,7 @@ import sys
 from datetime import datetime
 
 from desktop.documents.batch import Progress, add_paths
+from desktop.documents.dense import DenseIndex
 from desktop.documents.library import Library
 
 
@@ -30,10 +31,19 @@ def add_docs(args) -> int:
         shown.add(event.path)
         _show_progress(event)
 
-    report = add_paths(Library(), args.paths, on_progress=progress)
+    library = Library()
+    report = add_paths(library, args.paths, on_progress=progress)
     for path, message in report.failures:
         if path not in shown:  # a path that does not exist never reaches the progress callback
             print(message, file=sys.stderr)
+    embeddings = {"documents": 0, "unavailable": None}
+    if report.outcomes and not args.no_embeddings:
+        # embedded now rather than at the first question (seconds per passage on a CPU adapter)
+        from desktop.assistant.inputs import dense_index
+
+        dense = dense_index(library)
+        embeddings["documents"] = dense.precompute(list(dict.fromkeys(o.document.id for o in report.outcomes)))
+        embeddings["unavailable"] = dense.unavailable
     if args.json:
         _print_json(
             {
@@ -42,6 +52,7 @@ def add_docs(args) -> int:
                 ],
                 "failed": [{"path": str(path), "error": message} for path, message in report.failures],
                 "skipped": report.skipped,
+                "embeddings": embeddings,
             }
         )
     changed = len(report.added)
@@ -86,7 +97,9 @@ def list_docs(args) -> int:
 
 
 def remove_doc(args) -> int:
-    info = Library().remove(args.id)
+    library = Library()
+    info = library.remove(args.id)
+    DenseIndex(library).prune()  # its cached vectors; no engine needed
     print(f"Removed document {info.id} ({info.name}) from the library; the file itself is untouched.", file=sys.stderr)
     return 0
 
@@ -98,6 +111,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = sub.add_parser("add", help="add files or folders (PDF, Word, EPUB, HTML, Markdown, text)")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders; folders are searched recursively")
     p.add_argument("--json", action="store_true", help="print one JSON document with what was added")
+    p.add_argument(
+        "--no-embeddings",
+        action="store_true",
+        help="skip embedding the passages now (they are embedded at the first question instead)",
+    )
     p.set_defaults(handler=add_docs)
 
     p = sub.add_parser("list", help="documents in the library")

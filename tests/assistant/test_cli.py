@@ -8,9 +8,11 @@ import pytest
 
 from desktop.cli import ask_cmd, summarize_cmd
 from desktop.cli.main import main
+from desktop.documents import dense as dense_module
 from desktop.documents.library import Library
 from desktop.documents.tokens import approximate_counter
 from tests.assistant.fake_model import FakeModel
+from tests.documents.fake_embedder import FakeEmbedder
 
 PARTS = 40
 
@@ -27,6 +29,7 @@ def fake(monkeypatch):
         return "A summary of the minutes."
 
     model = FakeModel(script, context=500)
+    monkeypatch.setattr(dense_module, "_default_embedder", FakeEmbedder)  # no GPU needed
     for module in (summarize_cmd, ask_cmd):
         monkeypatch.setattr(module, "model_and_library", lambda model_id, progress=True: (None, "fake", library))
         monkeypatch.setattr(module, "session_model", lambda store, model_id, context, sampling: model)
@@ -82,3 +85,27 @@ def test_ask_with_nothing_readable_is_exit_1(fake, tmp_path, capsys):
     empty.write_bytes(b"")
     assert main(["ask", str(empty), "--question", "Anything?"]) == 1
     assert "None of the files could be read" in capsys.readouterr().err
+
+
+def test_ask_embeds_the_documents_at_the_first_question_with_progress(fake, minutes, capsys):
+    assert main(["ask", str(minutes), "--question", "Gate colour?", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["citations"] and "embedding minutes.md for search: 0 of " in err
+    chunks = len(Library().chunks(1))  # the library the fixture made, in HEARTH_HOME
+    assert f"embedding minutes.md for search: {chunks} of {chunks} passages" in err
+    assert main(["ask", str(minutes), "--question", "Gate colour?", "--json"]) == 0
+    assert "embedding" not in capsys.readouterr().err  # the vectors were cached in the library
+
+
+def test_ask_without_an_embedding_engine_ranks_with_bm25_and_says_why_once(fake, minutes, capsys, monkeypatch):
+    from desktop.errors import EngineError
+
+    def no_adapter():
+        raise EngineError("No GPU adapter was found (test); install a Vulkan driver.")
+
+    monkeypatch.setattr(dense_module, "_default_embedder", no_adapter)
+    assert main(["ask", str(minutes), "--question", "What colour is the garden gate?", "--json"]) == 0
+    out, err = capsys.readouterr()
+    result = json.loads(out)
+    assert result["answer"] == "The gate is blue [1]." and "garden gate is blue" in result["citations"][0]["quote"]
+    assert err.count("Searching the documents by keywords only (BM25): No GPU adapter was found") == 1
