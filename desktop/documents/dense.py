@@ -113,10 +113,10 @@ class DenseIndex:
             parts = []
             try:
                 for start in range(0, len(texts), EMBED_BATCH):
-                    if cancel is not None and cancel.is_set():
-                        raise Cancelled("Embedding was cancelled; the document is embedded at its first question.")
                     if on_progress is not None:
                         on_progress(name, start, len(texts))
+                    if cancel is not None and cancel.is_set():
+                        raise Cancelled("Embedding was cancelled; the document is embedded at its first question.")
                     parts.append(embedder.embed(texts[start : start + EMBED_BATCH]))
             except Cancelled:
                 raise
