@@ -5,8 +5,8 @@
 // Threads: one workgroup of WORKGROUP (a power of two, <= 256) per row, workgroup r = x + y * 65535
 //   (dispatch (min(rows, 65535), ceil(rows / 65535), 1)); each thread strides over the row and
 //   the sum of squares is reduced in shared memory.
-// In place: IN_PLACE = true writes the result back into X and never touches Y (bind any buffer
-//   there, X itself included: both are writable storage, so aliasing them is allowed).
+// In place: IN_PLACE = true writes the result back into X and never touches Y; bind any other
+//   small buffer there (not X: WebGPU refuses one buffer bound twice where either is writable).
 // Bindings: 0 X (read_write), 1 w (read), 2 Y (read_write), 3 step (uniform).
 //!include step
 

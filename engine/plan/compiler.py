@@ -9,7 +9,7 @@ from engine.plan.adapter import chunk_size
 from engine.plan.builder import STEP_FIELDS, PlanBuilder
 from engine.plan.graph import Graph
 
-COMPILER_VERSION = 2
+COMPILER_VERSION = 3
 PROGRAMS = ("prefill", "prefill_last", "decode")
 
 

@@ -146,7 +146,10 @@ def rmsnorm(
         "IN_PLACE": int(y is None),
         "WORKGROUP": workgroup,
     }
-    b.dispatch(label, "rmsnorm", constants, [x, weight, y or x, STEP], spread(rows * rows_per_token))
+    # In place, Y is never touched, but it may not alias X: WebGPU refuses a dispatch that binds one
+    # buffer twice when either binding is writable (native wgpu does not check; browsers do).
+    output = y or b.buffer("rmsnorm_unused_output", 16)
+    b.dispatch(label, "rmsnorm", constants, [x, weight, output, STEP], spread(rows * rows_per_token))
 
 
 def rope_qkv(

@@ -9,10 +9,8 @@ the compiler's test-only all_logits option so prefill chunks expose every row's 
 loads any plan object, so no server route is needed for it.
 
 WebGPU forbids a dispatch to bind one buffer twice where either binding is writable (Chrome refuses
-the pass; native wgpu does not check). The compiler's in-place RMSNorm (Gemma's sandwich norms)
-binds its input again as its unused output, so Gemma plans do not run in the webview yet:
-test_plans_never_bind_a_buffer_writably_twice marks it (strict xfail), and the Gemma webview test
-runs its plan with that unused output rebound (as the compiler should) to prove everything else."""
+the pass; native wgpu does not check): test_plans_never_bind_a_buffer_writably_twice checks every
+architecture's plans for it."""
 
 import json
 import re
@@ -75,7 +73,6 @@ def tiny_stored(root: Path, architecture: str):
 
 ARCHITECTURES = ["llama", "qwen2", "qwen3", "gemma3"]
 WRITABLE = re.compile(r"@binding\((\d+)\)\s*var<storage,\s*read_write>")
-GEMMA_ALIASING = "the compiler binds an in-place RMSNorm's input again as its unused output (engine/plan/ops.py)"
 
 
 def aliasing_bindings(plan: dict) -> list[tuple[str, str]]:
@@ -97,23 +94,7 @@ def aliasing_bindings(plan: dict) -> list[tuple[str, str]]:
     return found
 
 
-def rebind_unused_norm_outputs(plan: dict) -> dict:
-    """The Gemma plan as the compiler should make it: an in-place RMSNorm's output binding (never
-    touched with IN_PLACE) gets a buffer of its own instead of aliasing the input."""
-    plan = json.loads(json.dumps(plan))
-    plan["buffers"]["unused_norm_out"] = {"size": 16, "usage": "storage", "init": None}
-    for dispatches in plan["programs"].values():
-        for d in dispatches:
-            pipeline = plan["pipelines"][d["pipeline"]]
-            if pipeline["kernel"] == "rmsnorm" and pipeline["constants"]["IN_PLACE"]:
-                d["bindings"][2] = "unused_norm_out"
-    return plan
-
-
-@pytest.mark.parametrize("architecture", [
-    pytest.param(a, marks=pytest.mark.xfail(strict=True, reason=GEMMA_ALIASING)) if a == "gemma3" else a
-    for a in ARCHITECTURES
-])
+@pytest.mark.parametrize("architecture", ARCHITECTURES)
 def test_plans_never_bind_a_buffer_writably_twice(tiny_models, architecture):
     model = tiny_models(architecture)
     for kind in ("cpu", "gpu"):
@@ -189,8 +170,6 @@ def test_webview_host_matches_reference(tiny_page, tiny):
     vocab = model.config["vocab_size"]
     plan = compile_plan(model.manifest, CONTEXT, adapter_traits(tiny_page.evaluate(PROBE)),
                         read_tensor=model.tensor, all_logits=True)
-    if architecture == "gemma3":  # see the module docstring; drop this once the compiler is fixed
-        plan = rebind_unused_norm_outputs(plan)
     assert not aliasing_bindings(plan)
     chunk = plan["chunk"]
     assert plan["adapter"]["kind"] == "cpu" and chunk < PROMPT_TOKENS
