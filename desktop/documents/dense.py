@@ -42,6 +42,19 @@ def _default_embedder():
     return Embedder()
 
 
+def on_a_gpu() -> bool:
+    """Whether embedding is cheap enough to do ahead of the first question (the app's add job): on a
+    GPU a passage takes milliseconds; on a CPU adapter (lavapipe) about a second per 32 tokens, so a
+    folder of books would hold the job for hours, and documents are embedded when first asked about."""
+    try:
+        from engine.native import gpu
+        from engine.plan.adapter import traits_of
+
+        return traits_of(gpu.adapter())["kind"] != "cpu"
+    except (HearthError, ImportError):
+        return False
+
+
 def content_key(model_id: str, texts: Sequence[str]) -> str:
     digest = hashlib.sha256(model_id.encode())
     for text in texts:

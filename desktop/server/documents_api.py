@@ -14,7 +14,8 @@ from desktop.assistant.ask import Asker, DocumentScope
 from desktop.assistant.sections import load_documents
 from desktop.assistant.summarize import STYLES, Summarizer
 from desktop.documents.batch import add_paths, expand
-from desktop.documents.errors import DocumentError
+from desktop.documents.dense import DenseIndex, on_a_gpu
+from desktop.documents.errors import Cancelled, DocumentError
 from desktop.documents.library import Library
 from desktop.errors import HearthError
 from desktop.server.documents_jobs import DocumentJobNotFound, DocumentJobs
@@ -35,6 +36,7 @@ class Documents:
     def __init__(self, server):
         self.server = server
         self.library = Library(server.store.root / "documents")
+        self.dense = DenseIndex(self.library)  # BM25 + embeddings; BM25 alone (and why) without an engine
         self.jobs = DocumentJobs()
         self.scopes: dict[int, DocumentScope] = {}
 
@@ -70,6 +72,15 @@ class Documents:
             if question["role"] == "user" and answer["role"] == "assistant" and (answer["meta"] or {}).get("documents"):
                 turns.append((question["content"], answer["content"]))
         return turns
+
+
+def retrieval_status(docs: Documents) -> dict:
+    """{"mode": "hybrid" | "bm25", "reason"}: why answers rank by keywords alone, once that is known."""
+    return {"mode": docs.dense.mode, "reason": docs.dense.unavailable}
+
+
+def embedding_progress(job):
+    return lambda name, done, total: job.step("embed", done, total, f"embedding {name} ({done} of {total} passages)")
 
 
 def status_of(info) -> str:
@@ -109,7 +120,7 @@ def _get(server, request, query, body):
     rest = _rest(request)
     if not rest:
         listed = [{**d.to_json(), "status": status_of(d)} for d in docs.library.documents()]
-        return 200, {"documents": listed}
+        return 200, {"documents": listed, "retrieval": retrieval_status(docs)}
     if rest[0] == "jobs":
         if len(rest) == 1:
             return 200, {"jobs": [j.as_dict() for j in docs.jobs.all()]}
@@ -153,7 +164,13 @@ def start_add(docs: Documents, paths: list[Path], title: str):
             else:
                 outcome = report.outcomes[0]
                 job.file_status(index, outcome.status, "; ".join(outcome.notes) or None, outcome.document.id)
-        return {"doc_ids": [f["doc_id"] for f in job.files if f["doc_id"] is not None]}
+        added = [f["doc_id"] for f in job.files if f["doc_id"] is not None]
+        try:  # on a GPU embedded now, so the first question does not wait for it
+            if added and on_a_gpu():
+                docs.dense.precompute(added, job.cancel, embedding_progress(job))
+        except Cancelled:
+            pass  # embedded at the first question instead
+        return {"doc_ids": added}
 
     return docs.jobs.start("add", title, work, entries)
 
@@ -215,14 +232,16 @@ def _ask(server, request, query, body):
     scope = docs.scope(data.get("conversation_id"), doc_ids)
 
     def work(job):
+        docs.dense.precompute(doc_ids, job.cancel, embedding_progress(job))  # any not embedded yet
         with document_model(server, model_id, context, job.cancel, lambda t: job.step("wait", 0, 0, t)) as model:
             job.step("answer", 1, 1, "reading the documents")
-            answer = Asker(model, docs.library, scope, max_tokens=max_tokens).ask(question, job.append, job.cancel)
+            asker = Asker(model, docs.library, scope, dense=docs.dense, max_tokens=max_tokens)
+            answer = asker.ask(question, job.append, job.cancel)
         citations = [
             {**c, "chunk_id": answer.sources[c["n"] - 1].id, "name": answer.sources[c["n"] - 1].name}
             for c in answer.citations
         ]
-        return {**answer.as_json(), "citations": citations, "doc_ids": doc_ids}
+        return {**answer.as_json(), "citations": citations, "doc_ids": doc_ids, "retrieval": retrieval_status(docs)}
 
     return 202, docs.jobs.start("ask", question[:80], work).as_dict()
 
@@ -247,6 +266,7 @@ def _delete(server, request, query, body):
         raise DocumentNotFound("Name the document to remove: DELETE /api/documents/ID.")
     info = _document(docs, rest[0])
     docs.library.remove(info.id)
+    docs.dense.prune()
     for conversation_id, scope in list(docs.scopes.items()):
         if info.id in scope.doc_ids:
             del docs.scopes[conversation_id]
