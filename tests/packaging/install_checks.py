@@ -1,13 +1,17 @@
-"""What a page needs from an installed Hearth: start its server, then follow index.html's scripts and
-styles and every static `import` in the scripts, as the webview would, and fetch the WGSL kernels."""
+"""Checks on an installed Hearth: start its server, then follow index.html's scripts and styles and every
+static `import` in the scripts, as the webview would, and fetch the WGSL kernels. Installs are built from
+a snapshot of the source tree (source_copy), so other work in the checkout cannot race the comparison."""
 
 import json
 import re
+import shutil
 import subprocess
 import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
+
+from desktop.resources import VENDOR_PACKAGES
 
 REPO = Path(__file__).resolve().parents[2]
 KEY = "packaging-test-key"
@@ -84,3 +88,16 @@ def start_serve(command: list[str], env: dict) -> tuple[subprocess.Popen, str]:
         process.kill()
         raise AssertionError(f"`hearth serve` did not start: {banner!r} {process.stderr.read()}")
     return process, match.group(1)
+
+
+def source_copy(destination: Path) -> Path:
+    """The tracked files (as they are now) plus the vendored npm packages: a clone after `npm ci`."""
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
+    for name in listed.decode().split("\0"):
+        source = REPO / name
+        if name and not name.startswith("tests/") and source.is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination / name)
+    for package in VENDOR_PACKAGES:
+        shutil.copytree(REPO / "webui" / "node_modules" / package, destination / "webui" / "node_modules" / package)
+    return destination

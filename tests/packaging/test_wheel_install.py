@@ -8,7 +8,6 @@ files, so .venv's editable `hearth` stays out of sight.
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import sysconfig
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from desktop.resources import VENDOR_PACKAGES
-from tests.packaging.ui_crawl import REPO, check_installed_server, start_serve
+from tests.packaging.install_checks import check_installed_server, source_copy, start_serve
 
 PROBE = """
 import json, sys
@@ -27,19 +26,6 @@ from desktop.assistant import prompts
 print(json.dumps({"desktop": desktop.__file__, "root": str(resources.root()), "missing": resources.missing(),
                   "step": engine.kernels.source("step"), "ask_prompt": sorted(prompts.load("ask"))}))
 """
-
-
-def source_copy(destination: Path) -> Path:
-    """The committed files plus the vendored npm packages: what a fresh clone has after `npm ci`."""
-    listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
-    for name in listed.decode().split("\0"):
-        source = REPO / name
-        if name and not name.startswith("tests/") and source.is_file():
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, destination / name)
-    for package in VENDOR_PACKAGES:
-        shutil.copytree(REPO / "webui" / "node_modules" / package, destination / "webui" / "node_modules" / package)
-    return destination
 
 
 @pytest.fixture(scope="module")
