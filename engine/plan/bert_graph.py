@@ -13,12 +13,12 @@ Residuals are fused into the products (ACCUMULATE); the hidden state ping-pongs 
 `xa` because a layernorm cannot write the buffer it reads. Tensor names: desktop/importers/bert_import.py.
 """
 
-import json
 
 from desktop.errors import UnsupportedModel
 from engine.plan import bert_ops, ops
 from engine.plan.adapter import norm_workgroup
 from engine.plan.builder import STEP_FIELDS, PlanBuilder
+from engine.plan.plan_cache import cached_plan
 from engine.plan.weights import Matrix, fusable, fused_matrix, matrix, vector
 
 BERT_COMPILER_VERSION = 1
@@ -220,22 +220,4 @@ def compile_bert_plan(manifest: dict, traits: dict, rows: int | None = None, seq
 def bert_plan_for(model, traits: dict) -> dict:
     """The plan of a stored embedding model, read from its plans/ folder when current, else compiled and saved."""
     path = model.folder / "plans" / f"encoder-{traits['key']}.json"
-    try:
-        plan = json.loads(path.read_text(encoding="utf-8"))
-        if (
-            plan.get("compiler_version") == BERT_COMPILER_VERSION
-            and plan.get("manifest_created") == model.manifest.get("created")
-            and plan.get("adapter") == traits
-        ):
-            return plan
-    except (OSError, ValueError):
-        pass
-    plan = compile_bert_plan(model.manifest, traits)
-    try:
-        path.parent.mkdir(exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(plan), encoding="utf-8")
-        tmp.replace(path)
-    except OSError:
-        pass  # a read-only store still runs; the plan is compiled again next time
-    return plan
+    return cached_plan(path, BERT_COMPILER_VERSION, model, traits, lambda: compile_bert_plan(model.manifest, traits))

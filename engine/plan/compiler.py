@@ -1,6 +1,5 @@
 """compile_plan: manifest → plan dict; plan_for: the same, cached as JSON next to the model."""
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -8,6 +7,7 @@ import numpy as np
 from engine.plan.adapter import chunk_size
 from engine.plan.builder import STEP_FIELDS, PlanBuilder
 from engine.plan.graph import Graph
+from engine.plan.plan_cache import cached_plan
 
 COMPILER_VERSION = 3
 PROGRAMS = ("prefill", "prefill_last", "decode")
@@ -104,24 +104,10 @@ def plan_path(model_folder: Path, context: int, traits: dict) -> Path:
 def plan_for(model, context: int, traits: dict) -> dict:
     """The plan of a StoredModel, read from its plans/ folder when current, else compiled and saved."""
     context = int(min(context, model.manifest.get("context_length") or context))
-    path = plan_path(model.folder, context, traits)
-    if path.exists():
-        try:
-            plan = json.loads(path.read_text(encoding="utf-8"))
-            if (
-                plan.get("compiler_version") == COMPILER_VERSION
-                and plan.get("manifest_created") == model.manifest.get("created")
-                and plan.get("adapter") == traits
-            ):
-                return plan
-        except (OSError, ValueError):
-            pass
-    plan = compile_plan(model.manifest, context, traits, read_tensor=model.tensor)
-    try:
-        path.parent.mkdir(exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(plan), encoding="utf-8")
-        tmp.replace(path)
-    except OSError:
-        pass  # a read-only store still runs; the plan is just compiled again next time
-    return plan
+    return cached_plan(
+        plan_path(model.folder, context, traits),
+        COMPILER_VERSION,
+        model,
+        traits,
+        lambda: compile_plan(model.manifest, context, traits, read_tensor=model.tensor),
+    )
