@@ -10,6 +10,7 @@ import os
 import sys
 from urllib.parse import unquote
 
+from desktop.documents.batch import FOLDER_SUFFIXES
 from desktop.errors import HearthError
 from desktop.paths import hearth_home
 from desktop.server.hearth_server import build_server
@@ -29,6 +30,12 @@ QT_CHROMIUM_FLAGS = (
     "CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions",
     "--proxy-server=http://127.0.0.1:9",
     "--proxy-bypass-list=<local>;127.0.0.1;localhost",
+)
+# pywebview's filter syntax: "Description (*.a;*.b)", a description of letters and spaces only
+MODEL_FILE_TYPES = ("GGUF models (*.gguf)", "All files (*.*)")
+DOCUMENT_FILE_TYPES = (
+    "Documents (" + ";".join(f"*{s}" for s in sorted(FOLDER_SUFFIXES) if s) + ")",
+    "All files (*.*)",
 )
 
 
@@ -61,6 +68,8 @@ class Bridge:
         _dnd_state["num_listeners"] += 1  # makes the webview accept file drops and record their paths
 
     def open_model_dialog(self, kind: str = "file") -> dict:
+        """The native dialog for a kind of app_api.DIALOG_KINDS: "file" (.gguf models, several), "folder" (a Hugging
+        Face model folder) or "documents" (PDF, DOCX, EPUB, HTML, Markdown, text; several)."""
         import webview
 
         if self._window is None:
@@ -68,9 +77,8 @@ class Bridge:
         if kind == "folder":
             chosen = self._window.create_file_dialog(webview.FileDialog.FOLDER)
         else:
-            chosen = self._window.create_file_dialog(
-                webview.FileDialog.OPEN, allow_multiple=True, file_types=("GGUF models (*.gguf)", "All files (*.*)")
-            )
+            types = DOCUMENT_FILE_TYPES if kind == "documents" else MODEL_FILE_TYPES
+            chosen = self._window.create_file_dialog(webview.FileDialog.OPEN, allow_multiple=True, file_types=types)
         return {"paths": [str(p) for p in (chosen or [])]}
 
     def dropped_paths(self, names: list[str] | None = None) -> dict:
