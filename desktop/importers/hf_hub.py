@@ -40,6 +40,8 @@ RESUMES_PER_FILE = 2  # automatic resumes within one run before asking the user 
 CHUNK_BYTES = 1 << 20
 # on_progress(file name, bytes of it on disk, its size or None); may raise to stop the download
 ProgressHook = Callable[[str, int, int | None], None]
+# on_plan({file name: its size or None}): every file the pull will fetch, before the first byte of any
+PlanHook = Callable[[dict[str, int | None]], None]
 
 
 def _endpoint() -> str:
@@ -177,9 +179,12 @@ def _shards_named_by_index(folder: Path, weights: list[str]) -> list[str]:
 
 
 def pull(store: ModelStore, repo_id: str, file: str | None = None, model_id: str | None = None,
-         progress: bool = True, on_progress: ProgressHook | None = None) -> dict:
+         progress: bool = True, on_progress: ProgressHook | None = None, on_plan: PlanHook | None = None) -> dict:
     """Downloads repo_id (or one of its GGUF files) and imports it; returns the manifest.
-    `on_progress` hears of every chunk of every file (the app's progress bars and cancel)."""
+    `on_progress` hears of every chunk of every file (the app's progress bars and cancel); `on_plan`
+    hears of all the files and their sizes first, so a bar can show the whole download from the
+    start (the weights dwarf the small files that come first), and again with fewer weights if the
+    shard index leaves some out."""
     with _hub_errors(repo_id):
         info = HfApi(endpoint=_endpoint(), token=os.environ.get("HF_TOKEN") or None).model_info(
             repo_id, files_metadata=True
@@ -195,8 +200,11 @@ def pull(store: ModelStore, repo_id: str, file: str | None = None, model_id: str
         )
     folder = store.root / "downloads" / repo_id.replace("/", "--")
     source = {"kind": "huggingface", "repo_id": repo_id, "revision": info.sha}
+    small = [n for n in wanted if not n.endswith(".safetensors")]
+    if on_plan:
+        on_plan({name: siblings[name].size for name in wanted})
     with _hub_errors(repo_id):
-        for name in [n for n in wanted if not n.endswith(".safetensors")]:
+        for name in small:
             sibling = siblings[name]
             sha256 = sibling.lfs.sha256 if sibling.lfs else None
             download_file(repo_id, info.sha, name, sibling.size, sha256, folder, progress, on_progress)
@@ -206,7 +214,10 @@ def pull(store: ModelStore, repo_id: str, file: str | None = None, model_id: str
                 except Exception:
                     shutil.rmtree(folder, ignore_errors=True)
                     raise
-        for name in _shards_named_by_index(folder, [n for n in wanted if n.endswith(".safetensors")]):
+        weights = _shards_named_by_index(folder, [n for n in wanted if n.endswith(".safetensors")])
+        if on_plan and len(small) + len(weights) < len(wanted):
+            on_plan({name: siblings[name].size for name in small + weights})
+        for name in weights:
             sibling = siblings[name]
             download_file(repo_id, info.sha, name, sibling.size, sibling.lfs.sha256 if sibling.lfs else None,
                           folder, progress, on_progress)

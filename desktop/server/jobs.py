@@ -52,6 +52,12 @@ class Job:
             while len(self._samples) > 2 and now - self._samples[0][0] > RATE_WINDOW_SECONDS:
                 self._samples.pop(0)
 
+    def expect(self, sizes: dict[str, int | None]) -> None:
+        """The files a download will fetch, before their first bytes: bytes_total is their sum from the
+        start, so the bar only fills. A file left out of a later plan has no bytes yet and drops out."""
+        with self._lock:
+            self.files = {name: self.files.get(name, (0, size)) for name, size in sizes.items()}
+
     def set_phase(self, phase: str) -> None:
         if self.cancel_requested.is_set():
             raise JobCancelled()
@@ -67,7 +73,7 @@ class Job:
         return None if not sizes or None in sizes else sum(sizes)
 
     def _phase(self) -> str:
-        """A pull imports once every file it has heard of is complete."""
+        """A pull imports once every file it fetches is complete."""
         total = self.bytes_total
         if self.kind == "pull" and self.state == "running" and total and self.bytes_done >= total:
             return "import"

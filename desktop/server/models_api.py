@@ -116,7 +116,13 @@ def _pull(server, request, query, body):
         from desktop.importers.hf_hub import pull
 
         manifest = pull(
-            server.store, repo_id, file=file, model_id=data.get("id"), progress=False, on_progress=job.progress
+            server.store,
+            repo_id,
+            file=file,
+            model_id=data.get("id"),
+            progress=False,
+            on_progress=job.progress,
+            on_plan=job.expect,
         )
         return manifest["id"]
 
