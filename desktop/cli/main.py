@@ -1,12 +1,14 @@
 """The `hearth` command. Each command group lives in its own module with `register(subparsers)`.
 
-A command handler returns an exit status; HearthError becomes one sentence on stderr and status 1.
+A command handler returns an exit status; HearthError becomes one sentence on stderr and status 1,
+bad usage one sentence and status 2 (desktop/cli/usage.py).
 """
 
 import argparse
 import importlib
 import sys
 
+from desktop.cli.usage import HearthParser
 from desktop.errors import HearthError
 
 COMMAND_MODULES = (
@@ -20,7 +22,7 @@ COMMAND_MODULES = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hearth", description="Offline assistant on your own GPU.")
+    parser = HearthParser(prog="hearth", description="Offline assistant on your own GPU.")
     sub = parser.add_subparsers(dest="command")
     for name in COMMAND_MODULES:
         try:
