@@ -1,6 +1,7 @@
 // The webview host: interprets a plan (docs/plan.md) with the browser's WebGPU. It holds no model
 // logic: buffers, weights, pipelines and the dispatch lists all come from the plan.
 import { EngineError } from "./errors.js";
+import { TokenReadback } from "./token_readback.js";
 import { loadWeights } from "./weight_loader.js";
 
 export { EngineError };
@@ -84,7 +85,7 @@ export class PlanHost {
     this.weights = weights;
     /** @type {Record<string, Recorded[]>} */
     this.programs = {};
-    this.sampledStaging = device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.readback = new TokenReadback(device);
     /** @type {string | null} */
     this.lostReason = null;
     device.lost.then((info) => { this.lostReason = info.message || info.reason || "device lost"; });
@@ -182,27 +183,56 @@ export class PlanHost {
   }
 
   /**
-   * One step: writes the Step uniform (and token ids), records the program as one compute pass
-   * and submits it. Returns the sampled token id for programs that sample, else null.
+   * Queues one step without waiting for the GPU: writes the Step uniform (and token ids), records
+   * the program as one compute pass and submits it. A program that samples also copies its token
+   * aside; readToken() returns such tokens oldest first.
    * @param {string} program  "prefill" | "prefill_last" | "decode"
    * @param {Record<string, number>} step  Step fields; missing ones are 0
-   * @param {ArrayLike<number>} tokens  the step's input token ids
-   * @returns {Promise<number | null>}
+   * @param {ArrayLike<number> | null} tokens  the step's input token ids; null feeds what the
+   *   previous step sampled, which its sampler left in the tokens buffer (and the history)
    */
-  async runStep(program, step, tokens) {
+  submitStep(program, step, tokens) {
     if (this.lostReason) throw new EngineError(`The GPU was lost (${this.lostReason}); reload the model.`);
     const encoder = this.encode(program);
     const queue = this.device.queue;
     queue.writeBuffer(this.io("step"), 0, this.stepBytes(step));
-    queue.writeBuffer(this.io("tokens"), 0, Uint32Array.from(tokens));
+    if (tokens) queue.writeBuffer(this.io("tokens"), 0, Uint32Array.from(tokens));
     const samples = program !== "prefill";
-    if (samples) encoder.copyBufferToBuffer(this.io("sampled"), 0, this.sampledStaging, 0, 4);
+    const staging = samples ? this.readback.copy(encoder, this.io("sampled")) : null;
     queue.submit([encoder.finish()]);
-    if (!samples) return null;
-    await this.sampledStaging.mapAsync(GPUMapMode.READ, 0, 4);
-    const token = new Uint32Array(this.sampledStaging.getMappedRange(0, 4))[0];
-    this.sampledStaging.unmap();
-    return token;
+    if (staging) this.readback.submitted(staging);
+  }
+
+  /** Steps submitted with a sampled token that was not read yet. */
+  get pendingReads() {
+    return this.readback.pending.length;
+  }
+
+  /** The token of the oldest submitted step not read yet; waits for that step only. @returns {Promise<number>} */
+  async readToken() {
+    try {
+      return await this.readback.read();
+    } catch (error) {
+      if (error instanceof EngineError) throw error;
+      const why = this.lostReason ?? (error instanceof Error ? error.message : String(error));
+      throw new EngineError(`The sampled token could not be read back (${why}); reload the model.`);
+    }
+  }
+
+  /** Forgets the tokens of submitted steps that nobody will read (their steps still run). */
+  dropPending() {
+    this.readback.drop();
+  }
+
+  /**
+   * One step, waited for: submits it and returns its sampled token (null for "prefill").
+   * @param {string} program @param {Record<string, number>} step @param {ArrayLike<number>} tokens
+   * @returns {Promise<number | null>}
+   */
+  async runStep(program, step, tokens) {
+    if (this.pendingReads) throw new EngineError("A step ran while pipelined tokens were unread; report this as a bug.");
+    this.submitStep(program, step, tokens);
+    return program === "prefill" ? null : this.readToken();
   }
 
   /**
@@ -256,7 +286,7 @@ export class PlanHost {
 
   destroy() {
     for (const buffer of [...this.buffers.values(), ...this.weights.values()]) buffer.destroy();
-    this.sampledStaging.destroy();
+    this.readback.destroy();
     this.device.destroy();
   }
 }

@@ -27,10 +27,16 @@ export function commonPrefix(a, b) {
 }
 
 export class ChatSession {
-  /** @param {PlanHost} host @param {Decoder} tokenizer  turns reply token ids into text */
-  constructor(host, tokenizer) {
+  /**
+   * @param {PlanHost} host @param {Decoder} tokenizer  turns reply token ids into text
+   * @param {{pipelined?: boolean}} [options]  pipelined (the default): decode keeps one step queued
+   *   ahead of the token being read. false: one step at a time through host.runStep, which is also
+   *   what a host whose runStep was replaced gets (a test reading every step's logits wraps it).
+   */
+  constructor(host, tokenizer, { pipelined = !Object.prototype.hasOwnProperty.call(host, "runStep") } = {}) {
     this.host = host;
     this.tokenizer = tokenizer;
+    this.pipelined = pipelined;
     /** Token ids whose keys and values sit in the KV cache, at positions 0 .. cached.length - 1. */
     /** @type {number[]} */
     this.cached = [];
@@ -49,6 +55,13 @@ export class ChatSession {
   /**
    * Prefills what is not cached yet of `prompt`, then decodes. Yields text pieces that never end
    * inside a UTF-8 character nor inside a possible stop string; returns how the turn ended.
+   *
+   * Pipelined, the step feeding token k is submitted before token k is read (the sampler left it in
+   * the tokens buffer and the history on the GPU), so the GPU computes while this thread waits,
+   * decodes text and yields. A step queued behind a token that ends the reply (EOS, a stop string,
+   * an interrupt) is discarded: position and sample index go back over it, and its K/V slot and
+   * history entry are overwritten before any later step reads them, so the output is the same as
+   * one step at a time.
    * @param {number[]} prompt  the whole conversation's token ids
    * @param {GenerateOptions} options
    * @returns {AsyncGenerator<string, GenerateResult, void>}
@@ -62,51 +75,86 @@ export class ChatSession {
     const maxTokens = options.maxTokens ?? this.context;
     const stopIds = new Set(options.stopTokenIds ?? []);
     const sampling = samplingFields(options, this.host.plan.vocab_size);
+    const host = this.host;
+    host.dropPending(); // steps an abandoned generation left queued
 
     // Reuse the cached prefix; at least the last prompt token is run again to get its logits.
     const reused = Math.min(commonPrefix(this.cached, prompt), prompt.length - 1);
     this.sampleIndex = 0; // a request's draws depend only on its seed, as the native host's first request
     this.cached = prompt.slice(0, reused);
-    const started = performance.now();
-    let pos = reused;
-    let token = -1;
-    while (pos < prompt.length && !options.signal?.aborted) {
-      const n = Math.min(this.host.plan.chunk, prompt.length - pos);
-      const last = pos + n === prompt.length;
-      // A lone last token (a reused cache) goes through the 1-row decode program: a prefill chunk
-      // costs its full row capacity whatever n_tokens is.
-      const program = !last ? "prefill" : n === 1 ? "decode" : "prefill_last";
-      const step = { ...sampling, pos, n_tokens: n, kv_len: pos + n, history_len: pos + n, sample_index: this.sampleIndex };
-      this.host.writeHistory(prompt.slice(pos, pos + n), pos);
-      const sampled = await this.host.runStep(program, step, prompt.slice(pos, pos + n));
-      this.cached.push(...prompt.slice(pos, pos + n));
-      pos += n;
-      if (last) {
-        token = /** @type {number} */ (sampled);
-        this.sampleIndex += 1;
-      }
-    }
-    const decodeStarted = performance.now();
+    let pos = reused; // positions the KV cache holds, counting those of steps still in flight
+    /** @type {number[]} sampled tokens of steps run one at a time, not taken yet */
+    const ready = [];
+    let inFlight = 0; // submitted sampling steps whose token was not taken yet
 
-    const streamer = new TextStreamer(this.tokenizer, options.stop ?? []);
+    /** Runs (pipelined: queues) one step at `pos`; tokens null feeds the token on the GPU. @param {string} program @param {number[] | null} tokens */
+    const submit = async (program, tokens) => {
+      const n = tokens ? tokens.length : 1;
+      const step = { ...sampling, pos, n_tokens: n, kv_len: pos + n, history_len: pos + n, sample_index: this.sampleIndex };
+      if (tokens) host.writeHistory(tokens, pos);
+      pos += n;
+      if (this.pipelined) host.submitStep(program, step, tokens);
+      const sampled = this.pipelined ? null : await host.runStep(program, step, /** @type {number[]} */ (tokens));
+      if (program === "prefill") return;
+      this.sampleIndex += 1;
+      inFlight += 1;
+      if (sampled !== null) ready.push(sampled);
+    };
+    const take = async () => {
+      inFlight -= 1;
+      return this.pipelined ? host.readToken() : /** @type {number} */ (ready.shift());
+    };
+    /** Whether the step feeding the k-th reply token may run: known before that token is. @param {number} k */
+    const wanted = (k) => k < maxTokens && pos + 1 <= this.context;
+
+    const started = performance.now();
+    let token = -1;
+    let generated = 0;
     /** @type {GenerateResult["finishReason"]} */
     let finishReason = "length";
-    let generated = 0;
-    for (;;) {
-      if (stopIds.has(token)) { finishReason = "stop"; break; }
-      if (options.signal?.aborted) { finishReason = "abort"; break; }
-      generated += 1;
-      const piece = streamer.push(token);
-      if (piece) yield piece;
-      if (streamer.stopped) { finishReason = "stop"; break; }
-      if (generated >= maxTokens || pos >= this.context) break;
-      const step = { ...sampling, pos, n_tokens: 1, kv_len: pos + 1, history_len: pos + 1, sample_index: this.sampleIndex };
-      this.host.writeHistory([token], pos);
-      const next = /** @type {number} */ (await this.host.runStep("decode", step, [token]));
-      this.cached.push(token);
-      this.sampleIndex += 1;
-      pos += 1;
-      token = next;
+    const streamer = new TextStreamer(this.tokenizer, options.stop ?? []);
+    let decodeStarted = started;
+    try {
+      let next = reused;
+      while (next < prompt.length && !options.signal?.aborted) {
+        const n = Math.min(host.plan.chunk, prompt.length - next);
+        const last = next + n === prompt.length;
+        // A lone last token (a reused cache) goes through the 1-row decode program: a prefill chunk
+        // costs its full row capacity whatever n_tokens is.
+        await submit(!last ? "prefill" : n === 1 ? "decode" : "prefill_last", prompt.slice(next, next + n));
+        next += n;
+      }
+      this.cached = prompt.slice(0, pos);
+      if (inFlight) {
+        if (this.pipelined && wanted(1)) await submit("decode", null);
+        token = await take();
+      }
+      decodeStarted = performance.now();
+
+      for (;;) {
+        if (stopIds.has(token)) { finishReason = "stop"; break; }
+        if (options.signal?.aborted) { finishReason = "abort"; break; }
+        generated += 1;
+        const piece = streamer.push(token);
+        if (piece) yield piece;
+        if (streamer.stopped) { finishReason = "stop"; break; }
+        if (inFlight === 0) {
+          // one step at a time, or the pipelined step for this token was not wanted
+          if (this.pipelined || !wanted(generated)) break;
+          await submit("decode", [token]);
+        } else if (wanted(generated + 1)) {
+          await submit("decode", null);
+        }
+        const fed = token;
+        token = await take();
+        this.cached.push(fed);
+      }
+    } finally {
+      // Discard the step queued behind the last token: its draw is given back, its position is not
+      // in `cached` (the next request overwrites its K/V slot and history entry) and its token is
+      // never read.
+      this.sampleIndex -= inFlight;
+      host.dropPending();
     }
     const rest = streamer.finish();
     if (rest) yield rest;
