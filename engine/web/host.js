@@ -1,6 +1,7 @@
 // The webview host: interprets a plan (docs/plan.md) with the browser's WebGPU. It holds no model
 // logic: buffers, weights, pipelines and the dispatch lists all come from the plan.
 import { EngineError } from "./errors.js";
+import { fetchKernel } from "./kernel_source.js";
 import { TokenReadback } from "./token_readback.js";
 import { loadWeights } from "./weight_loader.js";
 
@@ -30,7 +31,6 @@ const WANTED_LIMITS = /** @type {const} */ ([
 ]);
 /** @type {Record<string, Float32ArrayConstructor | Uint32ArrayConstructor | Int32ArrayConstructor>} */
 const INIT_TYPES = { f32: Float32Array, u32: Uint32Array, i32: Int32Array };
-const INCLUDE = /^\/\/!include (\w+)\s*$/gm;
 
 /** The adapter (null when the webview has no WebGPU) and the traits the plan compiler adapts to. */
 export async function probeAdapter() {
@@ -183,13 +183,12 @@ export class PlanHost {
   }
 
   /**
-   * Queues one step without waiting for the GPU: writes the Step uniform (and token ids), records
-   * the program as one compute pass and submits it. A program that samples also copies its token
-   * aside; readToken() returns such tokens oldest first.
-   * @param {string} program  "prefill" | "prefill_last" | "decode"
-   * @param {Record<string, number>} step  Step fields; missing ones are 0
-   * @param {ArrayLike<number> | null} tokens  the step's input token ids; null feeds what the
-   *   previous step sampled, which its sampler left in the tokens buffer (and the history)
+   * Queues one step without waiting for the GPU: writes the Step uniform (and token ids), records the
+   * program as one compute pass and submits it; a program that samples copies its token aside for
+   * readToken(). program: "prefill" | "prefill_last" | "decode"; step: Step fields (missing ones are
+   * 0); tokens: the step's input ids, or null to feed what the previous step's sampler left in the
+   * tokens buffer (and the history). @param {string} program @param {Record<string, number>} step
+   * @param {ArrayLike<number> | null} tokens
    */
   submitStep(program, step, tokens) {
     if (this.lostReason) throw new EngineError(`The GPU was lost (${this.lostReason}); reload the model.`);
@@ -204,19 +203,13 @@ export class PlanHost {
   }
 
   /** Steps submitted with a sampled token that was not read yet. */
-  get pendingReads() {
-    return this.readback.pending.length;
-  }
+  get pendingReads() { return this.readback.pending.length; }
 
   /** The token of the oldest submitted step not read yet; waits for that step only. @returns {Promise<number>} */
-  async readToken() {
-    try {
-      return await this.readback.read();
-    } catch (error) {
-      if (error instanceof EngineError) throw error;
-      const why = this.lostReason ?? (error instanceof Error ? error.message : String(error));
-      throw new EngineError(`The sampled token could not be read back (${why}); reload the model.`);
-    }
+  readToken() {
+    return this.readback.read().catch((error) => {
+      throw new EngineError(`The sampled token could not be read back (${this.lostReason ?? error.message}); reload the model.`);
+    });
   }
 
   /** Forgets the tokens of submitted steps that nobody will read (their steps still run). */
@@ -224,11 +217,8 @@ export class PlanHost {
     this.readback.drop();
   }
 
-  /**
-   * One step, waited for: submits it and returns its sampled token (null for "prefill").
-   * @param {string} program @param {Record<string, number>} step @param {ArrayLike<number>} tokens
-   * @returns {Promise<number | null>}
-   */
+  /** One step, waited for: its sampled token (null for "prefill"). @param {string} program
+   * @param {Record<string, number>} step @param {ArrayLike<number>} tokens @returns {Promise<number | null>} */
   async runStep(program, step, tokens) {
     if (this.pendingReads) throw new EngineError("A step ran while pipelined tokens were unread; report this as a bug.");
     this.submitStep(program, step, tokens);
@@ -310,17 +300,4 @@ function createBuffers(device, plan) {
     buffers.set(name, buffer);
   }
   return buffers;
-}
-
-/**
- * A kernel's WGSL with `//!include NAME` lines expanded, as engine/kernels/__init__.py does.
- * @param {string} base @param {string} name @param {(name: string) => Promise<string>} include
- */
-async function fetchKernel(base, name, include) {
-  const response = await fetch(`${base}/${name}.wgsl`);
-  if (!response.ok) throw new EngineError(`Kernel ${name} could not be loaded (${response.status}); reinstall Hearth.`);
-  const text = await response.text();
-  const names = [...text.matchAll(INCLUDE)].map((m) => m[1]);
-  const included = new Map(await Promise.all(names.map(async (n) => /** @type {[string, string]} */ ([n, await include(n)]))));
-  return text.replace(INCLUDE, (_, n) => /** @type {string} */ (included.get(n)));
 }
