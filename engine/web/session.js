@@ -30,10 +30,10 @@ export class ChatSession {
   /**
    * @param {PlanHost} host @param {Decoder} tokenizer  turns reply token ids into text
    * @param {{pipelined?: boolean}} [options]  pipelined (the default): decode keeps one step queued
-   *   ahead of the token being read. false: one step at a time through host.runStep, which is also
-   *   what a host whose runStep was replaced gets (a test reading every step's logits wraps it).
+   *   ahead of the token being read. false: one step at a time through host.runStep (tests that
+   *   read every step's logits wrap runStep and ask for this).
    */
-  constructor(host, tokenizer, { pipelined = !Object.prototype.hasOwnProperty.call(host, "runStep") } = {}) {
+  constructor(host, tokenizer, { pipelined = true } = {}) {
     this.host = host;
     this.tokenizer = tokenizer;
     this.pipelined = pipelined;

@@ -28,7 +28,7 @@ async ({ plan, modelUrl }) => {
     return token;
   };
   const oneCharPerToken = { decode: (ids) => ids.map((i) => String.fromCodePoint(0x4e00 + i)).join('') };
-  const session = new ChatSession(host, oneCharPerToken);
+  const session = new ChatSession(host, oneCharPerToken, { pipelined: false });
   const greedy = samplingFields({ temperature: 0, seed: 1 }, plan.vocab_size);
   const taken = () => steps.splice(0, steps.length);
 

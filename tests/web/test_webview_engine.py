@@ -46,7 +46,7 @@ GREEDY_TURNS = """
     return token;
   };
   const oneCharPerToken = { decode: (ids) => ids.map((i) => String.fromCodePoint(0x4e00 + i)).join('') };
-  const session = new ChatSession(host, oneCharPerToken);
+  const session = new ChatSession(host, oneCharPerToken, { pipelined: false });
   const turns = [];
   let next = prompt;
   for (let turn = 0; turn < 2; turn++) {

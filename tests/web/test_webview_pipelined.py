@@ -32,9 +32,6 @@ async ({ plan }) => {
   const host = await PlanHost.load(plan, { modelUrl: '/models/tiny' });
   const oneCharPerToken = { decode: (ids) => ids.map((i) => String.fromCodePoint(0x4e00 + i)).join('') };
   const defaults = { plain: new ChatSession(host, oneCharPerToken).pipelined };
-  const wrapped = Object.create(host);
-  wrapped.runStep = host.runStep;
-  defaults.runStepReplaced = new ChatSession(wrapped, oneCharPerToken).pipelined;
   let reads = [], submitted = 0;
   const read = host.readToken.bind(host), submit = host.submitStep.bind(host);
   host.readToken = () => { reads.push(host.pendingReads); return read(); };
@@ -104,8 +101,8 @@ def prompt(tiny_llama):
     return draw(PROMPT_TOKENS), draw(EXTRA_TOKENS)
 
 
-def test_default_is_pipelined_unless_run_step_is_replaced(pipe_page):
-    assert pipe_page.evaluate("() => window.pipe.defaults") == {"plain": True, "runStepReplaced": False}
+def test_sessions_are_pipelined_by_default(pipe_page):
+    assert pipe_page.evaluate("() => window.pipe.defaults") == {"plain": True}
 
 
 @pytest.mark.parametrize("sampling", [{"temperature": 0}, SEEDED], ids=["greedy", "seeded-penalties"])
