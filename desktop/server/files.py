@@ -58,6 +58,9 @@ def stream_file(handler, path: Path, range_header: str | None, extra_headers: di
     except ValueError:
         handler.send_response(416)
         handler.send_header("Content-Range", f"bytes */{size}")
+        handler.send_header("Content-Length", "0")  # without it an HTTP/1.1 client waits for a body forever
+        for name, value in extra_headers.items():
+            handler.send_header(name, value)
         handler.end_headers()
         return
     start, end = span or (0, size - 1)
