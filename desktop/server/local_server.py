@@ -160,7 +160,12 @@ def _make_handler(server: LocalServer):
             if "key" in query:
                 extra["Set-Cookie"] = server.access.cookie_header()
             parts = [unquote(p) for p in url.path.split("/") if p]
-            length = int(self.headers.get("Content-Length") or 0)
+            length_text = (self.headers.get("Content-Length") or "0").strip()
+            # int() would take "-1" (read to EOF: a hang) or raise (a dropped connection)
+            if not (length_text.isascii() and length_text.isdigit()):
+                self.close_connection = True
+                return self.send_json(400, {"error": "The Content-Length header must be a whole number of bytes."})
+            length = int(length_text)
             if length > MAX_BODY_BYTES:
                 self.close_connection = True
                 return self.send_json(413, {"error": "The request is too large; send less than 16 MB."})

@@ -36,7 +36,7 @@ def test_an_unsatisfiable_range_is_a_complete_416_with_the_security_headers(star
     assert client.get("/ui/index.html", headers={"Range": "bytes=0-9"}).content == whole[:10]
 
 
-@pytest.mark.parametrize("length", ["-1", "ten", "1e3"])
+@pytest.mark.parametrize("length", ["-1", "ten", "1e3", "\u00b2"])
 def test_a_malformed_content_length_is_a_400_not_a_hang_or_a_dropped_connection(start_server, length):
     app = start_server()
     answer = raw_request(app, f"POST /api/conversations HTTP/1.1\r\nContent-Length: {length}", b'{"title": "x"}')
