@@ -8,6 +8,7 @@ become {"error": message} with the error's `http_status` (400 by default); docs/
 """
 
 import json
+import math
 import threading
 import traceback
 from collections.abc import Callable
@@ -31,10 +32,21 @@ class BadRequest(HearthError):
     http_status = 400
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999: int() of it raises OverflowError deep in a handler
+        raise ValueError(f"{text} is not a finite number")
+    return value
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")  # NaN/Infinity would be echoed back as invalid JSON
+
+
 def json_body(body: bytes) -> dict:
-    """The request's JSON object, or BadRequest."""
+    """The request's JSON object, or BadRequest (also for NaN, Infinity and numbers that overflow)."""
     try:
-        value = json.loads(body or b"{}")
+        value = json.loads(body or b"{}", parse_float=_finite, parse_constant=_no_constant)
     except ValueError as e:
         raise BadRequest("The request body is not JSON; send a JSON object.") from e
     if not isinstance(value, dict):
