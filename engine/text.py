@@ -48,16 +48,21 @@ class StreamDecoder:
                     break
         return longest
 
-    def add(self, token: int) -> str:
-        self.ids.append(token)
-        text = self.tokenizer.decode(self.ids, skip_special_tokens=True)
-        if text.endswith("\ufffd"):  # an incomplete UTF-8 sequence: wait for the next token
-            return ""
+    def _cut_stop(self, text: str) -> str:
+        """`text` up to the first stop string in it (setting `stopped`), else all of it."""
         for stop in self.stop:
             at = text.find(stop, max(0, self.emitted - len(stop)))
             if at != -1:
                 self.stopped = True
                 text = text[:at]
+        return text
+
+    def add(self, token: int) -> str:
+        self.ids.append(token)
+        text = self.tokenizer.decode(self.ids, skip_special_tokens=True)
+        if text.endswith("\ufffd"):  # an incomplete UTF-8 sequence: wait for the next token
+            return ""
+        text = self._cut_stop(text)
         self.text = text
         end = len(text) if self.stopped else len(text) - self._held_back(text)
         piece = text[self.emitted : end] if end > self.emitted else ""
@@ -69,6 +74,8 @@ class StreamDecoder:
         if self.stopped:
             return ""
         text = self.tokenizer.decode(self.ids, skip_special_tokens=True).rstrip("\ufffd")
+        # the last add() may have waited on an unfinished character before looking for stop strings
+        text = self._cut_stop(text)
         self.text = text
         piece = text[self.emitted :]
         self.emitted = len(text)
