@@ -262,6 +262,8 @@ class Session:
                 self.cached.append(fed)
         finally:
             runner.cancel()
+            # a stream closed early (cancel, client gone) never reaches the end: count what it made
+            result.completion_tokens = generated
         tail = decoder.flush()
         if tail:
             yield tail
