@@ -71,14 +71,19 @@ def _parse(data: dict) -> dict:
         ):
             raise BadRequest("Each message needs a role (system, user or assistant) and text content.")
     stop = data.get("stop")
+    stops_ok = isinstance(stop, list) and all(isinstance(s, str) for s in stop)
+    if not (stop is None or isinstance(stop, str) or stops_ok):
+        raise BadRequest("stop must be a string or a list of strings.")
     extra = data.get("hearth") or {}
-    seed = data.get("seed")
+    if not isinstance(extra, dict):
+        raise BadRequest("hearth must be a JSON object of Hearth's options.")
+    seed = _number(data, "seed", None, int)
     return {
         "messages": [{"role": m["role"], "content": m["content"]} for m in messages],
         "sampling": Sampling(
             temperature=_number(data, "temperature", 0.7),
             top_p=_number(data, "top_p", 1.0),
-            seed=int(seed) & 0xFFFFFFFF if seed is not None else secrets.randbits(32),
+            seed=seed & 0xFFFFFFFF if seed is not None else secrets.randbits(32),
         ),
         "max_tokens": max(1, _number(data, "max_tokens", 512, int)),
         "stop": [stop] if isinstance(stop, str) else list(stop or []),
