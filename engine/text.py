@@ -14,7 +14,10 @@ def _raise(message: str):
 
 
 def render_chat(template: str, messages: list[dict], add_generation_prompt: bool = True, **specials) -> str:
-    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+    # loopcontrols ({% break %}, {% continue %}) as transformers and engine/chat_template.py enable it
+    env = ImmutableSandboxedEnvironment(
+        trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols"]
+    )
     env.globals["raise_exception"] = _raise
     env.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
     try:

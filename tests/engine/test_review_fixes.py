@@ -91,3 +91,19 @@ def test_a_reply_closed_early_still_counts_the_tokens_it_streamed():
     assert result.completion_tokens == 3
     # the cache holds the prompt and the tokens fed, and the runner agrees
     assert session.runner.pos == len(session.cached) == len(prompt) + 2
+
+
+def test_the_session_renders_templates_with_loop_controls_as_transformers_does():
+    # engine/text.py (used by Session.chat_tokens) must accept what engine/chat_template.py, the
+    # webview's renderer and transformers accept: {% continue %} and {% break %} in loops.
+    from engine import chat_template, text
+
+    template = (
+        "{% for m in messages %}{% if m.role == 'system' %}{% continue %}{% endif %}"
+        "<{{ m.role }}:{{ m.content }}>{% if loop.index >= 3 %}{% break %}{% endif %}{% endfor %}"
+    )
+    messages = [{"role": "system", "content": "S"}, {"role": "user", "content": "U"},
+                {"role": "assistant", "content": "A"}, {"role": "user", "content": "late"}]
+    rendered = text.render_chat(template, messages)
+    assert rendered == "<user:U><assistant:A>"
+    assert rendered == chat_template.render_chat(template, messages)
