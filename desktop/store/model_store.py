@@ -94,7 +94,8 @@ class ModelStore:
         return sorted(p.name for p in self.models_dir.iterdir() if (p / "manifest.json").exists())
 
     def exists(self, model_id: str) -> bool:
-        return (self.models_dir / model_id / "manifest.json").exists()
+        # an id is a folder name, never a path: "/home/x" or "../x" would reach outside models/
+        return bool(ID_PATTERN.match(model_id)) and (self.models_dir / model_id / "manifest.json").exists()
 
     def model_dir(self, model_id: str) -> Path:
         if not self.exists(model_id):

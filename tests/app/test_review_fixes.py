@@ -1,6 +1,7 @@
 """Fixes from a review of the local server's safety: each test drives the real server over HTTP."""
 
 import socket
+from urllib.parse import quote
 
 import httpx2 as httpx
 import pytest
@@ -61,3 +62,16 @@ def test_chat_fields_of_the_wrong_type_are_a_400(start_server, extra):
     answer = app.client.post("/v1/chat/completions", json=body)
     assert answer.status_code == 400, answer.text
     assert answer.json()["error"].endswith(".")
+
+
+def test_model_ids_that_name_a_folder_outside_the_store_are_not_found(start_server, tmp_path):
+    app = start_server()
+    outside = tmp_path / "someone-elses-project"
+    outside.mkdir()
+    (outside / "manifest.json").write_text('{"files": {"notes.txt": {}}}')
+    (outside / "notes.txt").write_text("private")
+    for encoded in (quote(str(outside), safe=""), quote(f"../../{outside.name}", safe="")):
+        assert app.client.get(f"/models/{encoded}/notes.txt").status_code == 404
+        assert app.client.get(f"/api/models/{encoded}").status_code == 404
+        assert app.client.delete(f"/api/models/{encoded}").status_code == 404
+    assert (outside / "notes.txt").read_text() == "private"
