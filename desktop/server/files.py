@@ -26,7 +26,7 @@ def mime_type(path: Path) -> str:
 def static_file(root_name: str, relative: str) -> Path | None:
     """The file a /<root>/<relative> URL names, or None if it is outside what may be served."""
     root = STATIC_ROOTS.get(root_name)
-    if root is None or ".." in relative.split("/"):
+    if root is None or {".", ".."} & set(relative.split("/")):  # "./node_modules" would dodge the check below
         return None
     if root_name == "vendor" and not any(relative.startswith(p + "/") for p in VENDOR_PACKAGES):
         return None

@@ -75,3 +75,10 @@ def test_model_ids_that_name_a_folder_outside_the_store_are_not_found(start_serv
         assert app.client.get(f"/api/models/{encoded}").status_code == 404
         assert app.client.delete(f"/api/models/{encoded}").status_code == 404
     assert (outside / "notes.txt").read_text() == "private"
+
+
+def test_dot_segments_do_not_reach_the_ui_folders_node_modules(start_server):
+    app = start_server()
+    assert raw_request(app, "GET /vendor/marked/package.json HTTP/1.1").startswith(b"HTTP/1.1 200")
+    for path in ("/ui/./node_modules/marked/package.json", "/ui/%2e/node_modules/marked/package.json"):
+        assert raw_request(app, f"GET {path} HTTP/1.1").startswith(b"HTTP/1.1 404"), path
