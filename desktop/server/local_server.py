@@ -212,7 +212,8 @@ def _make_handler(server: LocalServer):
             stream_file(self, path, self.headers.get("Range"), extra)
             return None
 
-        do_GET = do_HEAD = do_POST = do_DELETE = do_PATCH = do_PUT = _handle
+        # OPTIONS too: otherwise http.server answers 501 in HTML, without the key check or the CSP
+        do_GET = do_HEAD = do_POST = do_DELETE = do_PATCH = do_PUT = do_OPTIONS = _handle
 
     return Handler
 

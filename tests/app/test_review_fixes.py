@@ -82,3 +82,15 @@ def test_dot_segments_do_not_reach_the_ui_folders_node_modules(start_server):
     assert raw_request(app, "GET /vendor/marked/package.json HTTP/1.1").startswith(b"HTTP/1.1 200")
     for path in ("/ui/./node_modules/marked/package.json", "/ui/%2e/node_modules/marked/package.json"):
         assert raw_request(app, f"GET {path} HTTP/1.1").startswith(b"HTTP/1.1 404"), path
+
+
+def test_options_is_checked_and_answered_with_the_security_headers(start_server):
+    app = start_server()
+    bare = httpx.Client(base_url=app.server.origin, timeout=5)
+    refused = bare.options("/api/status")
+    assert refused.status_code == 403
+    answered = app.client.options("/api/status")
+    assert answered.status_code in (404, 405) and "access-control-allow-origin" not in answered.headers
+    for response in (refused, answered):
+        assert "default-src 'self'" in response.headers["content-security-policy"]
+        assert response.headers["x-content-type-options"] == "nosniff"
