@@ -21,7 +21,7 @@ from desktop.store.tensor_codec import decode
 from desktop.store.weights_writer import WeightWriter
 
 MODEL_FORMAT_VERSION = 1
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}")
 
 
 def slugify(text: str) -> str:
@@ -38,7 +38,7 @@ def sha256_of(path: Path) -> str:
 
 
 def check_id(model_id: str) -> None:
-    if not ID_PATTERN.match(model_id):
+    if not ID_PATTERN.fullmatch(model_id):
         raise StoreError(
             f"'{model_id}' is not a valid model id; use lower-case letters, digits, '.', '-' or '_'."
         )
@@ -95,7 +95,7 @@ class ModelStore:
 
     def exists(self, model_id: str) -> bool:
         # an id is a folder name, never a path: "/home/x" or "../x" would reach outside models/
-        return bool(ID_PATTERN.match(model_id)) and (self.models_dir / model_id / "manifest.json").exists()
+        return bool(ID_PATTERN.fullmatch(model_id)) and (self.models_dir / model_id / "manifest.json").exists()
 
     def model_dir(self, model_id: str) -> Path:
         if not self.exists(model_id):
