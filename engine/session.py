@@ -17,10 +17,11 @@ from tokenizers import Tokenizer
 
 from desktop.errors import EngineError
 from desktop.store.model_store import StoredModel
+from engine.chat_template import render_chat
 from engine.plan import plan_for
 from engine.plan.adapter import traits_of
 from engine.runner import GPUFailure, ModelRunner, Sampling, gpu_reason
-from engine.text import StreamDecoder, render_chat
+from engine.text import StreamDecoder
 
 DEFAULT_CONTEXT = {"cpu": 2048, "gpu": 8192}
 

@@ -1,34 +1,4 @@
-"""Text around the engine: chat templates (jinja2, as Hugging Face renders them), and streamed
-detokenisation that never splits a UTF-8 character and holds back possible stop strings."""
-
-from datetime import datetime
-
-import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-from desktop.errors import UnsupportedModel
-
-
-def _raise(message: str):
-    raise jinja2.TemplateError(message)
-
-
-def render_chat(template: str, messages: list[dict], add_generation_prompt: bool = True, **specials) -> str:
-    # loopcontrols ({% break %}, {% continue %}) as transformers and engine/chat_template.py enable it
-    env = ImmutableSandboxedEnvironment(
-        trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols"]
-    )
-    env.globals["raise_exception"] = _raise
-    env.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
-    try:
-        return env.from_string(template).render(
-            messages=messages, add_generation_prompt=add_generation_prompt, **specials
-        )
-    except jinja2.TemplateError as e:
-        raise UnsupportedModel(
-            f"The model's chat template failed ({e}); use `hearth complete` for raw text instead."
-        ) from e
-
+"""Streamed detokenisation that never splits a UTF-8 character and holds back possible stop strings."""
 
 class StreamDecoder:
     """Feed token ids, get text pieces: whole characters only, stop strings cut off."""

@@ -81,7 +81,7 @@ def _parse(data: dict) -> dict:
     return {
         "messages": [{"role": m["role"], "content": m["content"]} for m in messages],
         "sampling": Sampling(
-            temperature=_number(data, "temperature", 0.7),
+            temperature=_number(data, "temperature", 1.0),  # OpenAI's default, as the webview host
             top_p=_number(data, "top_p", 1.0),
             seed=seed & 0xFFFFFFFF if seed is not None else secrets.randbits(32),
         ),

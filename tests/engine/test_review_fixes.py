@@ -93,17 +93,18 @@ def test_a_reply_closed_early_still_counts_the_tokens_it_streamed():
     assert session.runner.pos == len(session.cached) == len(prompt) + 2
 
 
-def test_the_session_renders_templates_with_loop_controls_as_transformers_does():
-    # engine/text.py (used by Session.chat_tokens) must accept what engine/chat_template.py, the
-    # webview's renderer and transformers accept: {% continue %} and {% break %} in loops.
-    from engine import chat_template, text
+def test_the_session_renders_templates_with_loop_controls_as_transformers_does(tmp_path):
+    # Session.chat_tokens renders with engine/chat_template.py, the renderer the webview parity test
+    # checks: {% continue %} and {% break %} in loops work, as in transformers.
+    from engine.session import Session
+    from tests.engine.tiny_store import tiny_model
 
-    template = (
+    session = Session(tiny_model(tmp_path, "llama"), context=64)
+    session.template = (
         "{% for m in messages %}{% if m.role == 'system' %}{% continue %}{% endif %}"
         "<{{ m.role }}:{{ m.content }}>{% if loop.index >= 3 %}{% break %}{% endif %}{% endfor %}"
     )
     messages = [{"role": "system", "content": "S"}, {"role": "user", "content": "U"},
                 {"role": "assistant", "content": "A"}, {"role": "user", "content": "late"}]
-    rendered = text.render_chat(template, messages)
-    assert rendered == "<user:U><assistant:A>"
-    assert rendered == chat_template.render_chat(template, messages)
+    expected = session.tokenizer.encode("<user:U><assistant:A>", add_special_tokens=False).ids
+    assert session.chat_tokens(messages) == expected
