@@ -82,5 +82,9 @@ def stream_file(handler, path: Path, range_header: str | None, extra_headers: di
             block = f.read(min(remaining, 1 << 20))
             if not block:
                 break
-            handler.wfile.write(block)
+            try:
+                handler.wfile.write(block)
+            except (BrokenPipeError, ConnectionResetError):
+                handler.close_connection = True  # the page stopped reading (navigated away, cancelled)
+                return
             remaining -= len(block)
