@@ -9,6 +9,7 @@
 //   small buffer there (not X: WebGPU refuses one buffer bound twice where either is writable).
 // Bindings: 0 X (read_write), 1 w (read), 2 Y (read_write), 3 step (uniform).
 //!include step
+//!include workgroup_sum
 
 override WIDTH: u32;
 override ROWS_PER_TOKEN: u32 = 1u;
@@ -16,14 +17,12 @@ override EPS: f32 = 1e-6;
 override NORM_OFFSET: f32 = 0.0;  // Gemma stores w - 1: it multiplies by (1 + w)
 override IN_PLACE: bool = false;
 override WORKGROUP: u32 = 64u;
-const MAX_WORKGROUP: u32 = 256u;
 
 @group(0) @binding(0) var<storage, read_write> x: array<f32>;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 @group(0) @binding(3) var<uniform> step: Step;
 
-var<workgroup> partial: array<f32, MAX_WORKGROUP>;
 
 @compute @workgroup_size(WORKGROUP)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
@@ -37,15 +36,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         let v = x[base + i];
         sum_sq += v * v;
     }
-    partial[tid] = sum_sq;
-    for (var half = WORKGROUP / 2u; half > 0u; half /= 2u) {
-        workgroupBarrier();
-        if (tid < half) {
-            partial[tid] += partial[tid + half];
-        }
-    }
-    workgroupBarrier();
-    let scale = inverseSqrt(partial[0] / f32(WIDTH) + EPS);
+    let scale = inverseSqrt(workgroup_sum(sum_sq, tid) / f32(WIDTH) + EPS);
     for (var i = tid; i < WIDTH; i += WORKGROUP) {
         let v = x[base + i] * scale * (w[i] + NORM_OFFSET);
         if (IN_PLACE) {

@@ -11,6 +11,7 @@
 // Bindings: 0 qkv, 1 inv_freq, 2 q_norm_w, 3 k_norm_w (read); 4 q_out, 5 k_cache, 6 v_cache
 //   (read_write); 7 step (uniform).
 //!include step
+//!include workgroup_sum
 
 override HEAD_DIM: u32;
 override N_HEADS: u32;
@@ -20,7 +21,6 @@ override QK_NORM: bool = false;
 override EPS: f32 = 1e-6;
 override NORM_OFFSET: f32 = 0.0;
 override WORKGROUP: u32 = 64u;
-const MAX_WORKGROUP: u32 = 256u;
 
 // 2 pi in three f32 parts (Cody-Waite): k * TWO_PI_HI is exact for k < 2^16, so angles of
 // positions up to ~400k reduce to [-pi, pi] with f32-rounding accuracy; GPU sin/cos are only
@@ -39,7 +39,6 @@ const INV_TWO_PI: f32 = 0.15915494309189535;
 @group(0) @binding(6) var<storage, read_write> v_cache: array<f32>;
 @group(0) @binding(7) var<uniform> step: Step;
 
-var<workgroup> partial: array<f32, MAX_WORKGROUP>;
 
 // (cos, sin) of an f32 angle, after reducing it to [-pi, pi].
 fn cos_sin(angle: f32) -> vec2<f32> {
@@ -76,15 +75,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             let v = qkv[src + d];
             sum_sq += v * v;
         }
-        partial[tid] = sum_sq;
-        for (var half = WORKGROUP / 2u; half > 0u; half /= 2u) {
-            workgroupBarrier();
-            if (tid < half) {
-                partial[tid] += partial[tid + half];
-            }
-        }
-        workgroupBarrier();
-        norm_scale = inverseSqrt(partial[0] / f32(HEAD_DIM) + EPS);
+        norm_scale = inverseSqrt(workgroup_sum(sum_sq, tid) / f32(HEAD_DIM) + EPS);
     }
 
     let n_pairs = HEAD_DIM / 2u;
